@@ -1,0 +1,73 @@
+// onshi's one error table (libfido2's err.h model): every failure that crosses a layer boundary
+// carries one of these codes. The string names are part of the local API and never change.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace onshi {
+
+enum class Errc : std::uint16_t {
+  // general
+  internal,
+  invalid_argument,
+  timeout,
+  cancelled,
+  busy,
+  not_supported,
+  io,
+  // configuration
+  config_not_found,
+  config_syntax,
+  config_invalid,
+  // PC/SC service and readers (cards-and-readers.md §4.2)
+  pcsc_no_service,
+  pcsc_service_mismatch,
+  pcsc_no_readers,
+  pcsc_unknown_reader,
+  pcsc_reader_unavailable,
+  pcsc_access_denied,
+  pcsc_sharing_violation,
+  pcsc_protocol,
+  pcsc_failure,
+  // card presence and state
+  card_absent,
+  card_removed,
+  card_reset,
+  card_unresponsive,
+  // APDU level
+  apdu_invalid,
+  apdu_malformed_response,
+  card_status,
+};
+
+struct ErrcInfo {
+  Errc code;
+  std::string_view name;  // stable machine-readable code, e.g. "card_removed"
+  std::string_view text;  // one-line human explanation
+};
+
+// The table entry for a code (never fails: every enumerator has one).
+const ErrcInfo& errc_info(Errc code) noexcept;
+std::string_view errc_name(Errc code) noexcept;
+
+// An error crossing a layer boundary: a stable code, a specific message for people, and the raw
+// lower-layer value where there is one (a PC/SC LONG, a status word, an errno).
+struct Error {
+  Errc code = Errc::internal;
+  std::string message;
+  std::optional<std::int64_t> native;
+  std::optional<int> retries_remaining;
+
+  Error() = default;
+  Error(Errc c, std::string msg) : code(c), message(std::move(msg)) {}
+  Error(Errc c, std::string msg, std::int64_t native_code)
+      : code(c), message(std::move(msg)), native(native_code) {}
+
+  // "card_removed: the card was removed during SELECT (0x80100069)"
+  std::string to_string() const;
+};
+
+}  // namespace onshi

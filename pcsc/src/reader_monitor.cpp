@@ -1,0 +1,349 @@
+#include "onshi/pcsc/reader_monitor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "onshi/log.hpp"
+#include "onshi/pcsc/context.hpp"
+#include "onshi/pcsc/pcsc_error.hpp"
+
+namespace onshi::pcsc {
+namespace {
+
+constexpr char kPnpReader[] = "\\\\?PnP?\\Notification";
+
+ServiceState state_for(const Error& e) {
+  switch (e.code) {
+    case Errc::pcsc_service_mismatch:
+      return ServiceState::mismatch;
+    case Errc::pcsc_access_denied:
+      return ServiceState::access_denied;
+    default:
+      return ServiceState::no_service;
+  }
+}
+
+}  // namespace
+
+std::string_view service_state_name(ServiceState s) noexcept {
+  switch (s) {
+    case ServiceState::stopped:
+      return "stopped";
+    case ServiceState::connecting:
+      return "connecting";
+    case ServiceState::running:
+      return "running";
+    case ServiceState::no_service:
+      return "no_service";
+    case ServiceState::mismatch:
+      return "mismatch";
+    case ServiceState::access_denied:
+      return "access_denied";
+  }
+  return "unknown";
+}
+
+std::string_view event_kind_name(MonitorEvent::Kind k) noexcept {
+  switch (k) {
+    case MonitorEvent::Kind::service_changed:
+      return "service_changed";
+    case MonitorEvent::Kind::reader_added:
+      return "reader_added";
+    case MonitorEvent::Kind::reader_removed:
+      return "reader_removed";
+    case MonitorEvent::Kind::card_inserted:
+      return "card_inserted";
+    case MonitorEvent::Kind::card_removed:
+      return "card_removed";
+  }
+  return "unknown";
+}
+
+ReaderMonitor::ReaderMonitor(MonitorOptions options, Callback on_event)
+    : options_(std::move(options)), on_event_(std::move(on_event)) {}
+
+ReaderMonitor::~ReaderMonitor() { stop(); }
+
+void ReaderMonitor::start() {
+  const std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  finished_ = false;
+  service_ = ServiceState::connecting;
+  thread_ = std::thread(&ReaderMonitor::run, this);
+}
+
+void ReaderMonitor::stop() {
+  std::unique_lock lock(mutex_);
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  wake_.notify_all();
+  // SCardCancel until the thread has left SCardGetStatusChange: a single cancel could land just
+  // before it entered the call.
+  while (!finished_) {
+    if (active_context_) options_.api->cancel(*active_context_);
+    wake_.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  lock.unlock();
+  thread_.join();
+  const std::lock_guard relock(mutex_);
+  service_ = ServiceState::stopped;
+}
+
+bool ReaderMonitor::stopping() const {
+  const std::lock_guard lock(mutex_);
+  return stop_;
+}
+
+bool ReaderMonitor::sleep_unless_stopped(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, d, [&] { return stop_; });
+}
+
+ServiceState ReaderMonitor::service_state() const {
+  const std::lock_guard lock(mutex_);
+  return service_;
+}
+
+std::vector<ReaderInfo> ReaderMonitor::readers() const {
+  const std::lock_guard lock(mutex_);
+  std::vector<ReaderInfo> out;
+  out.reserve(readers_.size());
+  for (const auto& [name, r] : readers_) out.push_back(r.info);
+  return out;
+}
+
+void ReaderMonitor::set_service(ServiceState state, std::optional<Error> error) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (service_ == state) return;
+    service_ = state;
+  }
+  if (state == ServiceState::running) {
+    log::info("pcsc", "connected to pcscd");
+  } else if (error) {
+    log::warning("pcsc", "PC/SC service {}: {}", service_state_name(state), error->to_string());
+  }
+  MonitorEvent e{MonitorEvent::Kind::service_changed, state, {}, std::move(error)};
+  if (on_event_) on_event_(e);
+}
+
+void ReaderMonitor::emit(MonitorEvent::Kind kind, const ReaderInfo& info) {
+  ServiceState s;
+  {
+    const std::lock_guard lock(mutex_);
+    s = service_;
+  }
+  if (on_event_) on_event_(MonitorEvent{kind, s, info, std::nullopt});
+}
+
+void ReaderMonitor::run() {
+  auto backoff = options_.retry_initial;
+  while (!stopping()) {
+    auto established = Context::establish(*options_.api);
+    if (!established) {
+      const ServiceState s = state_for(established.error());
+      set_service(s, established.error());
+      const auto wait = s == ServiceState::mismatch ? options_.mismatch_retry : backoff;
+      backoff = std::min(backoff * 2, options_.retry_max);
+      if (!sleep_unless_stopped(wait)) break;
+      continue;
+    }
+    backoff = options_.retry_initial;
+    auto context = std::make_shared<Context>(std::move(established).value());
+    {
+      const std::lock_guard lock(mutex_);
+      active_context_ = context->handle();
+    }
+    set_service(ServiceState::running, std::nullopt);
+    run_session(context);
+    {
+      const std::lock_guard lock(mutex_);
+      active_context_.reset();
+    }
+    drop_all_readers();
+    context.reset();  // SCardReleaseContext
+    if (!stopping()) sleep_unless_stopped(options_.retry_initial);
+  }
+  drop_all_readers();
+  const std::lock_guard lock(mutex_);
+  finished_ = true;
+  wake_.notify_all();
+}
+
+// One established context, until pcscd goes away or stop() is called.
+void ReaderMonitor::run_session(const std::shared_ptr<Context>& context) {
+  if (!sync_readers(context)) return;
+  std::vector<SCARD_READERSTATE> states;
+  std::vector<std::string> names;
+  DWORD pnp_state = 0;
+  while (!stopping()) {
+    names.clear();
+    states.clear();
+    {
+      const std::lock_guard lock(mutex_);
+      for (const auto& [name, r] : readers_) {
+        names.push_back(name);
+        SCARD_READERSTATE s{};
+        s.dwCurrentState = r.current_state;
+        states.push_back(s);
+      }
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) states[i].szReader = names[i].c_str();
+    SCARD_READERSTATE pnp{};
+    pnp.szReader = kPnpReader;
+    pnp.dwCurrentState = pnp_state;
+    states.push_back(pnp);
+
+    const auto timeout = static_cast<DWORD>(options_.idle_wakeup.count());
+    const LONG rv = options_.api->get_status_change(context->handle(), timeout, states.data(),
+                                                    static_cast<DWORD>(states.size()));
+    if (stopping()) return;
+    if (rv == SCARD_E_TIMEOUT || rv == SCARD_E_CANCELLED) {
+      if (options_.api->is_valid_context(context->handle()) != SCARD_S_SUCCESS) return;
+      continue;
+    }
+    if (context_is_lost(rv) || rv == SCARD_E_SERVICE_STOPPED) {
+      set_service(rv == SCARD_E_SERVICE_STOPPED ? ServiceState::mismatch : ServiceState::no_service,
+                  pcsc_error(rv, "SCardGetStatusChange"));
+      return;
+    }
+    if (rv == SCARD_E_UNKNOWN_READER) {  // a reader vanished between listing and waiting
+      if (!sync_readers(context)) return;
+      continue;
+    }
+    if (rv != SCARD_S_SUCCESS) {
+      log::warning("pcsc", "{}", pcsc_error(rv, "SCardGetStatusChange").to_string());
+      if (!sleep_unless_stopped(options_.retry_initial)) return;
+      if (!sync_readers(context)) return;
+      continue;
+    }
+
+    bool relist = false;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const DWORD event = states[i].dwEventState;
+      if ((event & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE)) != 0) relist = true;
+      std::unique_lock lock(mutex_);
+      auto it = readers_.find(names[i]);
+      if (it == readers_.end()) continue;
+      // Feed the event state back, or the next call returns at once (the PnP busy-loop pitfall).
+      it->second.current_state = event & ~SCARD_STATE_CHANGED;
+      lock.unlock();
+      if ((event & SCARD_STATE_CHANGED) != 0) update_reader(it->second, states[i]);
+    }
+    const DWORD pnp_event = states.back().dwEventState;
+    if ((pnp_event & SCARD_STATE_CHANGED) != 0) relist = true;
+    pnp_state = pnp_event & ~SCARD_STATE_CHANGED;
+    if (relist && !sync_readers(context)) return;
+  }
+}
+
+// Re-reads the reader list and reports the difference. False when the context is lost.
+bool ReaderMonitor::sync_readers(const std::shared_ptr<Context>& context) {
+  auto listed = context->list_readers();
+  if (!listed) {
+    if (listed.error().code == Errc::pcsc_no_service || listed.error().code == Errc::pcsc_service_mismatch) {
+      set_service(state_for(listed.error()), listed.error());
+      return false;
+    }
+    log::warning("pcsc", "{}", listed.error().to_string());
+    return true;
+  }
+  std::vector<std::string> names = std::move(listed).value();
+
+  std::vector<ReaderInfo> removed;
+  {
+    const std::lock_guard lock(mutex_);
+    for (auto it = readers_.begin(); it != readers_.end();) {
+      if (std::find(names.begin(), names.end(), it->first) == names.end()) {
+        removed.push_back(it->second.info);
+        it = readers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& info : removed) {
+    if (info.card_present && !info.ignored) emit(MonitorEvent::Kind::card_removed, info);
+    if (!info.ignored) emit(MonitorEvent::Kind::reader_removed, info);
+  }
+
+  for (const auto& name : names) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (readers_.count(name) != 0) continue;
+    }
+    auto identity = query_reader_identity(context, name);
+    if (!identity) {
+      if (identity.error().code == Errc::pcsc_no_service) return false;
+      if (identity.error().code == Errc::pcsc_unknown_reader) continue;  // gone already
+      ReaderIdentity fallback;
+      fallback.display_name = name;
+      fallback.base_name = strip_slot_suffix(name);
+      identity = std::move(fallback);
+    }
+    Tracked t;
+    t.info.identity = std::move(identity).value();
+    t.info.ignored = options_.ignore && options_.ignore(t.info.identity);
+    if (t.info.ignored) {
+      log::warning("pcsc", "ignoring reader \"{}\" (not a USB reader; allowed only in test mode)", name);
+    }
+    const ReaderInfo info = t.info;
+    {
+      const std::lock_guard lock(mutex_);
+      readers_.emplace(name, std::move(t));
+    }
+    if (!info.ignored) emit(MonitorEvent::Kind::reader_added, info);
+  }
+  return true;
+}
+
+void ReaderMonitor::update_reader(Tracked& reader, const SCARD_READERSTATE& state) {
+  const DWORD event = state.dwEventState;
+  const bool present = (event & SCARD_STATE_PRESENT) != 0;
+  const auto events = static_cast<std::uint32_t>(event >> 16);
+
+  ReaderInfo before;
+  ReaderInfo after;
+  {
+    const std::lock_guard lock(mutex_);
+    before = reader.info;
+    ReaderInfo& info = reader.info;
+    info.card_present = present;
+    info.card_mute = (event & SCARD_STATE_MUTE) != 0;
+    info.card_in_use = (event & SCARD_STATE_INUSE) != 0;
+    info.card_exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
+    const DWORD atr_length = std::min<DWORD>(state.cbAtr, sizeof state.rgbAtr);
+    info.atr = present ? Bytes(state.rgbAtr, state.rgbAtr + atr_length) : Bytes{};
+    info.card_events = events;
+    after = info;
+  }
+  if (after.ignored) return;
+
+  // pcsc-lite counts insertions and removals per reader: a jump of two or more with the card
+  // present both times means it was taken out and put back between two of our calls.
+  const bool missed_cycle = before.card_present && present && events >= before.card_events + 2;
+  if (before.card_present && (!present || missed_cycle)) {
+    emit(MonitorEvent::Kind::card_removed, before);
+  }
+  if (present && (!before.card_present || missed_cycle)) {
+    emit(MonitorEvent::Kind::card_inserted, after);
+  }
+}
+
+void ReaderMonitor::drop_all_readers() {
+  std::map<std::string, Tracked> gone;
+  {
+    const std::lock_guard lock(mutex_);
+    gone.swap(readers_);
+  }
+  for (const auto& [name, t] : gone) {
+    if (t.info.ignored) continue;
+    if (t.info.card_present) emit(MonitorEvent::Kind::card_removed, t.info);
+    emit(MonitorEvent::Kind::reader_removed, t.info);
+  }
+}
+
+}  // namespace onshi::pcsc
