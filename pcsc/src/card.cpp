@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <thread>
 
 #include "onshi/pcsc/blocking_worker.hpp"
 #include "onshi/pcsc/pcsc_error.hpp"
@@ -14,6 +15,8 @@ namespace {
 constexpr std::size_t kReceiveBufferSize = 65536 + 2;
 // GET RESPONSE rounds: 256 bytes each covers the largest extended response with room to spare.
 constexpr int kMaxGetResponseRounds = 300;
+// How long an empty answer is checked against a removal pcscd has not noticed yet.
+constexpr std::chrono::milliseconds kRemovalGrace{1000};
 
 DWORD share_flag(ShareMode m) {
   switch (m) {
@@ -122,10 +125,37 @@ struct Handle {
     return Bytes(rx.begin(), rx.begin() + length);
   }
 
+  // Some drivers (vpcd) answer an APDU that met a removal with zero bytes and success, and pcscd
+  // notices the removal only at its next presence poll (about 400 ms, test-rigs.md §1). So an
+  // empty answer is checked against the card's presence for up to kRemovalGrace before it is
+  // called malformed.
+  Result<ResponseApdu> parse_answer(const Bytes& raw) {
+    auto parsed = ResponseApdu::parse(raw);
+    if (parsed || !raw.empty()) return parsed;
+    const auto give_up = std::chrono::steady_clock::now() + kRemovalGrace;
+    do {
+      char name[MAX_READERNAME + 1] = {};
+      DWORD name_length = sizeof name - 1;
+      DWORD state = 0;
+      DWORD active = 0;
+      BYTE atr[MAX_ATR_SIZE] = {};
+      DWORD atr_length = sizeof atr;
+      const LONG rv = api().status(handle, name, &name_length, &state, &active, atr, &atr_length);
+      if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
+          (rv == SCARD_S_SUCCESS && (state & SCARD_ABSENT) != 0)) {
+        removed = true;
+        return removed_error("SCardTransmit");
+      }
+      if (rv != SCARD_S_SUCCESS) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() < give_up);
+    return parsed;
+  }
+
   Result<ResponseApdu> exchange_apdu(const CommandApdu& command) {
     ONSHI_TRY_ASSIGN(Bytes encoded, command.encode());
     ONSHI_TRY_ASSIGN(Bytes raw, exchange(encoded));
-    ONSHI_TRY_ASSIGN(ResponseApdu response, ResponseApdu::parse(raw));
+    ONSHI_TRY_ASSIGN(ResponseApdu response, parse_answer(raw));
 
     if (response.sw1 == 0x6C && command.le) {
       // Wrong Le: the card did not execute, it tells the exact length; send once more with it.
@@ -133,7 +163,7 @@ struct Handle {
       again.le = response.sw2 == 0 ? kShortMaxLe : response.sw2;
       ONSHI_TRY_ASSIGN(Bytes encoded2, again.encode());
       ONSHI_TRY_ASSIGN(Bytes raw2, exchange(encoded2));
-      ONSHI_TRY_ASSIGN(response, ResponseApdu::parse(raw2));
+      ONSHI_TRY_ASSIGN(response, parse_answer(raw2));
     }
 
     Bytes data = std::move(response.data);
@@ -146,7 +176,7 @@ struct Handle {
                                      0x00, {}, response.sw2 == 0 ? kShortMaxLe : response.sw2};
       ONSHI_TRY_ASSIGN(Bytes encoded3, get_response.encode());
       ONSHI_TRY_ASSIGN(Bytes raw3, exchange(encoded3));
-      ONSHI_TRY_ASSIGN(response, ResponseApdu::parse(raw3));
+      ONSHI_TRY_ASSIGN(response, parse_answer(raw3));
       data.insert(data.end(), response.data.begin(), response.data.end());
     }
     response.data = std::move(data);
@@ -216,7 +246,17 @@ Result<Card> Card::connect(std::shared_ptr<Context> context, const std::string& 
         return true;
       },
       "SCardConnect");
-  if (!connected) return std::move(connected).error();
+  if (!connected) {
+    // pcsc-lite's SCardConnect can block for as long as another program holds a transaction. A
+    // connect that returns after our deadline must not leave a handle (possibly exclusive) behind.
+    state->worker.set_final_job([h] {
+      if (h->connected) {
+        h->api().disconnect(h->handle, SCARD_LEAVE_CARD);
+        h->connected = false;
+      }
+    });
+    return std::move(connected).error();
+  }
   return Card(std::move(state));
 }
 

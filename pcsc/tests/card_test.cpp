@@ -91,6 +91,27 @@ TEST_F(CardTest, RemovalIsStickyAndClear) {
   EXPECT_EQ(api.sent.size(), 1u);  // no second attempt on a dead handle
 }
 
+// Regression: vpcd answers an APDU that met a removal with zero bytes and success; pcscd sees the
+// removal a little later. That is a removal, not a malformed answer.
+TEST_F(CardTest, EmptyAnswerFromARemovedCardIsARemoval) {
+  Card card = connect();
+  reply({});
+  api.status_state = SCARD_ABSENT;
+  auto r = card.transmit(kRead);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::card_removed);
+}
+
+TEST_F(CardTest, EmptyAnswerWithTheCardStillThereIsMalformed) {
+  Card card = connect();
+  reply({});
+  api.status_rv = SCARD_F_INTERNAL_ERROR;
+  auto r = card.transmit(kRead);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::apdu_malformed_response);
+  EXPECT_EQ(api.status_calls, 1);
+}
+
 TEST_F(CardTest, DisconnectsOnDestructionWithLeaveCard) {
   {
     Card card = connect();

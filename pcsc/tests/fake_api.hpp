@@ -83,8 +83,14 @@ class FakeApi : public PcscApi {
   }
   LONG begin_transaction(SCARDHANDLE) override { return SCARD_S_SUCCESS; }
   LONG end_transaction(SCARDHANDLE, DWORD) override { return SCARD_S_SUCCESS; }
-  LONG status(SCARDHANDLE, char*, DWORD*, DWORD*, DWORD*, BYTE*, DWORD*) override {
-    return SCARD_S_SUCCESS;
+  LONG status_rv = SCARD_S_SUCCESS;
+  DWORD status_state = SCARD_PRESENT;
+  int status_calls = 0;
+  LONG status(SCARDHANDLE, char*, DWORD*, DWORD* state, DWORD*, BYTE*, DWORD* atr_length) override {
+    ++status_calls;
+    *state = status_state;
+    *atr_length = 0;
+    return status_rv;
   }
   LONG transmit(SCARDHANDLE, DWORD, const BYTE* send, DWORD send_length, BYTE* receive,
                 DWORD* receive_length) override {

@@ -29,7 +29,8 @@ class ScriptedReader final : public onshi::pcsc::PcscApi {
   LONG disconnect(SCARDHANDLE, DWORD) override { return SCARD_S_SUCCESS; }
   LONG begin_transaction(SCARDHANDLE) override { return SCARD_S_SUCCESS; }
   LONG end_transaction(SCARDHANDLE, DWORD) override { return SCARD_S_SUCCESS; }
-  LONG status(SCARDHANDLE, char*, DWORD*, DWORD*, DWORD*, BYTE*, DWORD*) override { return SCARD_S_SUCCESS; }
+  // An error ends the removal check after an empty answer at once (no sleeping while fuzzing).
+  LONG status(SCARDHANDLE, char*, DWORD*, DWORD*, DWORD*, BYTE*, DWORD*) override { return SCARD_F_INTERNAL_ERROR; }
   LONG transmit(SCARDHANDLE, DWORD, const BYTE*, DWORD, BYTE* out, DWORD* out_length) override {
     if (answers.empty()) return SCARD_W_REMOVED_CARD;
     onshi::Bytes a = std::move(answers.front());

@@ -21,8 +21,7 @@ TEST_F(CardFaults, CardRemovedMidCommandIsAClearError) {
   ASSERT_TRUE(card->transmit(select_test_df())->ok());
   auto r = card->transmit(select_ef(1));  // the emulator pulls the card instead of answering
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().code == Errc::card_removed || r.error().code == Errc::card_unresponsive)
-      << r.error().to_string();
+  EXPECT_EQ(r.error().code, Errc::card_removed) << r.error().to_string();
   wait_card_state(0, false);
   auto after = card->transmit(select_test_df());
   ASSERT_FALSE(after);
@@ -149,11 +148,19 @@ TEST_F(CardFaults, TransactionsExcludeOtherClients) {
     pcsc::CardOptions options;
     options.share = pcsc::ShareMode::exclusive;
     options.call_timeout = 300ms;
+    // pcsc-lite blocks SCardConnect while a transaction is held (PCSC #254): the deadline turns
+    // that into a timeout; other stacks answer a sharing violation at once.
     auto exclusive = connect(0, options);
     ASSERT_FALSE(exclusive);
-    EXPECT_EQ(exclusive.error().code, Errc::pcsc_sharing_violation) << exclusive.error().to_string();
+    EXPECT_TRUE(exclusive.error().code == Errc::timeout ||
+                exclusive.error().code == Errc::pcsc_sharing_violation)
+        << exclusive.error().to_string();
   }
+  // The late exclusive connection was released by itself, so ours works and others can share.
   EXPECT_TRUE(ours->transmit(select_test_df())->ok());
+  auto shared = connect();
+  ASSERT_TRUE(shared) << shared.error().to_string();
+  EXPECT_TRUE(shared->transmit(select_test_df())->ok());
 }
 
 }  // namespace

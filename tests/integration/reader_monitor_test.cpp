@@ -118,6 +118,7 @@ TEST_F(ReaderMonitorTest, IdleMonitorDoesNotBusyLoop) {
   const int before = api.status_calls.load();
   std::this_thread::sleep_for(1500ms);
   EXPECT_LE(api.status_calls.load() - before, 2);
+  monitor->stop();  // before `api` goes away
 }
 
 TEST_F(ReaderMonitorTest, VirtualReadersCanBeIgnored) {
