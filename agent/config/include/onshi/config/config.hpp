@@ -1,0 +1,97 @@
+// onshi's one configuration file (TOML). Every feature reads its settings from this Config; later
+// features add keys here rather than inventing a second file. See examples/onshi.toml for every
+// key.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "onshi/log.hpp"
+#include "onshi/result.hpp"
+
+namespace onshi::config {
+
+// One [[institutions]] entry. Certificates are per 医療機関コード (eligibility-system.md §2, §3.1),
+// so a 医科歯科併設 clinic lists two institutions, each with its own certificate.
+struct Institution {
+  std::string code;  // 10-digit 医療機関コード, check digit verified
+  std::string name;
+  std::optional<std::filesystem::path> certificate;  // stored client-certificate bundle (absolute)
+};
+
+// [api]: the local socket integrators talk to (anchors-and-conventions.md §3.2, §3.5). Names are
+// checked for shape only; whether they exist is the API module's business at start-up.
+struct Api {
+  std::filesystem::path socket = "/run/onshi/api.sock";
+  std::string socket_group = "onshi";
+  std::vector<std::string> allowed_users;
+  std::vector<std::string> allowed_groups = {"onshi"};
+};
+
+// One SPKI pin in curl's "sha256//<base64>" form (anchors-and-conventions.md §3.4).
+struct Pin {
+  std::string text;                            // as written, e.g. for CURLOPT_PINNEDPUBLICKEY
+  std::array<std::uint8_t, 32> spki_sha256{};  // decoded digest, for comparing in OpenSSL
+};
+
+// [upstream]: the central system. Without `url` the upstream is not configured.
+struct Upstream {
+  std::optional<std::string> url;    // https://host[:port][/path]
+  std::vector<Pin> pins;             // current + backup, distinct
+  std::optional<std::string> proxy;  // http://host:port
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds request_timeout{30000};
+
+  bool configured() const noexcept { return url.has_value(); }
+};
+
+// [readers]: which PC/SC readers the agent uses. Empty `include` means all readers.
+struct Readers {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool allow_virtual = false;  // only accepted together with test_mode
+};
+
+// [face_reader]: the USB face-recognition card reader. vid and pid come together or not at all.
+struct FaceReader {
+  std::optional<std::string> serial;
+  std::optional<std::uint16_t> vid;
+  std::optional<std::uint16_t> pid;
+  std::optional<std::string> institution;  // one of the configured institutions' codes
+};
+
+struct Logging {
+  log::Level level = log::Level::info;  // debug, info, warning or error
+};
+
+struct Config {
+  // 端末名称, as on the certificate application (eligibility-system.md §3.1).
+  std::string terminal_name;
+  std::filesystem::path state_dir = "/var/lib/onshi";
+  bool test_mode = false;  // enables virtual readers and relaxes the upstream pin count
+  std::vector<Institution> institutions;  // at least one, codes unique
+  Api api;
+  Upstream upstream;
+  Readers readers;
+  FaceReader face_reader;
+  Logging log;
+};
+
+// Parses and validates configuration text; `source_name` (usually the file path) prefixes every
+// message. Errors: Errc::config_syntax ("<source>:<line>:<column>: <description>") for TOML that
+// does not parse, Errc::config_invalid ("<source>: <key path> (line L): <reason>") for the first
+// problem in document order otherwise (a missing key counts as at its table's header, a missing
+// top-level key as after everything, without "(line L)"). Never throws (short of bad_alloc).
+Result<Config> parse_config(std::string_view text, std::string_view source_name);
+
+// Reads and parses a file. Errc::config_not_found when it cannot be opened or read (the message
+// names the path and the system's reason), otherwise as parse_config.
+Result<Config> load_config_file(const std::filesystem::path& path);
+
+}  // namespace onshi::config

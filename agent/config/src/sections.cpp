@@ -1,0 +1,153 @@
+#include "sections.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace onshi::config::detail {
+namespace {
+
+std::vector<std::string> values_of(const std::vector<Located<std::string>>& located) {
+  std::vector<std::string> out;
+  out.reserve(located.size());
+  for (const auto& item : located) out.push_back(item.value);
+  return out;
+}
+
+bool known_false(const std::optional<bool>& fact) { return fact.has_value() && !*fact; }
+
+}  // namespace
+
+void report_duplicates(const std::vector<Located<std::string>>& items, Problems& problems) {
+  std::unordered_map<std::string_view, const Located<std::string>*> first;
+  for (const auto& item : items) {
+    const auto [earlier, inserted] = first.emplace(item.value, &item);
+    if (!inserted) {
+      problems.add(item.path, item.where, fmt::format("duplicate of {}", earlier->second->path));
+    }
+  }
+}
+
+void read_api(TableReader& root, Api& api) {
+  const toml::table* table = root.table("api");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("api"), position_of(*table), root.problems());
+  if (auto socket = reader.string("socket", socket_path_problem)) api.socket = socket->value;
+  if (auto group = reader.string("socket_group", account_name_problem)) {
+    api.socket_group = group->value;
+  }
+  if (auto users = reader.strings("allowed_users", account_name_problem)) {
+    api.allowed_users = values_of(*users);
+  }
+  if (auto groups = reader.strings("allowed_groups", account_name_problem)) {
+    api.allowed_groups = values_of(*groups);
+  }
+  reader.reject_unknown_keys();
+}
+
+void read_upstream(TableReader& root, Upstream& upstream, const Facts& facts) {
+  const toml::table* table = root.table("upstream");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("upstream"), position_of(*table), root.problems());
+  const auto url = reader.string("url", https_url_problem);
+  if (url) upstream.url = url->value;
+  const auto pins = reader.strings("pins", pin_problem);
+  if (auto proxy = reader.string("proxy", proxy_url_problem)) upstream.proxy = proxy->value;
+  if (auto ms = reader.integer("connect_timeout_ms", 100, 120000)) {
+    upstream.connect_timeout = std::chrono::milliseconds(ms->value);
+  }
+  if (auto ms = reader.integer("request_timeout_ms", 1000, 300000)) {
+    upstream.request_timeout = std::chrono::milliseconds(ms->value);
+  }
+  reader.reject_unknown_keys();
+
+  if (pins) {
+    report_duplicates(*pins, reader.problems());
+    for (const auto& pin : *pins) {
+      if (auto digest = decode_pin(pin.value)) upstream.pins.push_back(Pin{pin.value, *digest});
+    }
+  }
+  // A current pin plus at least one backup (anchors-and-conventions.md §3.4): with a single pin a
+  // server key rotation cuts every clinic off until its config is edited ("HPKP suicide").
+  const bool pins_readable = pins.has_value() || !reader.contains("pins");
+  if (url && pins_readable && known_false(facts.test_mode)) {
+    const std::size_t count = pins ? pins->size() : 0;
+    if (count < 2) {
+      reader.problems().add(
+          reader.path_of("pins"), reader.where_is("pins"),
+          fmt::format("at least 2 pins (the current key and a backup) are required when {} is "
+                      "set, got {}",
+                      reader.path_of("url"), count));
+    }
+  }
+}
+
+void read_readers(TableReader& root, Readers& readers, const Facts& facts) {
+  const toml::table* table = root.table("readers");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("readers"), position_of(*table), root.problems());
+  // Pattern syntax belongs to the reader layer; here they only have to be sane text.
+  if (auto include = reader.strings("include", text_problem)) readers.include = values_of(*include);
+  if (auto exclude = reader.strings("exclude", text_problem)) readers.exclude = values_of(*exclude);
+  if (auto allow = reader.boolean("allow_virtual")) {
+    readers.allow_virtual = allow->value;
+    // A virtual reader on a clinic machine would let anyone present a fake card.
+    if (allow->value && known_false(facts.test_mode)) {
+      reader.problems().add(allow->path, allow->where,
+                            "virtual readers are only allowed with test_mode = true (a virtual "
+                            "reader on a clinic machine accepts fake cards)");
+    }
+  }
+  reader.reject_unknown_keys();
+}
+
+void read_face_reader(TableReader& root, FaceReader& face_reader, const Facts& facts) {
+  const toml::table* table = root.table("face_reader");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("face_reader"), position_of(*table), root.problems());
+  if (auto serial = reader.string("serial", text_problem)) face_reader.serial = serial->value;
+  if (auto vid = reader.integer("vid", 0, 0xFFFF)) {
+    face_reader.vid = static_cast<std::uint16_t>(vid->value);
+  }
+  if (auto pid = reader.integer("pid", 0, 0xFFFF)) {
+    face_reader.pid = static_cast<std::uint16_t>(pid->value);
+  }
+  const bool has_vid = reader.contains("vid");
+  const bool has_pid = reader.contains("pid");
+  if (has_vid != has_pid) {
+    const std::string_view present = has_vid ? "vid" : "pid";
+    const std::string_view missing = has_vid ? "pid" : "vid";
+    reader.problems().add(
+        reader.path_of(present), reader.where_is(present),
+        fmt::format("vid and pid must be given together ({} is missing)", reader.path_of(missing)));
+  }
+  const auto institution = reader.string("institution", institution_code_check);
+  if (institution) {
+    face_reader.institution = institution->value;
+    const auto& codes = facts.institution_codes;
+    if (codes && std::find(codes->begin(), codes->end(), institution->value) == codes->end()) {
+      reader.problems().add(
+          institution->path, institution->where,
+          fmt::format("is not the code of a configured institution (configured: {})",
+                      fmt::join(*codes, ", ")));
+    }
+  }
+  reader.reject_unknown_keys();
+}
+
+void read_log(TableReader& root, Logging& logging) {
+  const toml::table* table = root.table("log");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("log"), position_of(*table), root.problems());
+  if (auto level = reader.string("level", log_level_problem)) {
+    if (level->value == "debug") logging.level = log::Level::debug;
+    if (level->value == "info") logging.level = log::Level::info;
+    if (level->value == "warning") logging.level = log::Level::warning;
+    if (level->value == "error") logging.level = log::Level::error;
+  }
+  reader.reject_unknown_keys();
+}
+
+}  // namespace onshi::config::detail

@@ -1,0 +1,514 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "onshi/config/config.hpp"
+
+namespace onshi::config {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr const char* kPinA = "sha256//TSlboofgCZmiD2oXoHVH5qI5UlO6uIJCwiwUxOg07JY=";
+constexpr const char* kPinB = "sha256//w67n7hCaWlKKmBBAMkWBy9V6q+4HPIOPQh/4UHs0dts=";
+
+// Four lines; whatever a test appends starts on line 5.
+constexpr const char* kMinimal =
+    "terminal_name = \"受付1号機\"\n"
+    "[[institutions]]\n"
+    "code = \"0110113719\"\n"
+    "name = \"テスト医院\"\n";
+
+// TOML puts top-level keys before the first table, so they go in front of kMinimal.
+std::string doc(std::string_view top_level, std::string_view tables = "") {
+  return std::string(top_level) + kMinimal + std::string(tables);
+}
+
+Config parsed(const std::string& text) {
+  auto result = parse_config(text, "test.toml");
+  EXPECT_TRUE(result) << result.error().to_string();
+  return result ? std::move(result).value() : Config{};
+}
+
+Error error_of(const std::string& text) {
+  auto result = parse_config(text, "test.toml");
+  EXPECT_FALSE(result) << "parsed although it should not have:\n" << text;
+  return result ? Error{} : std::move(result).error();
+}
+
+// config_invalid with exactly this message.
+void expect_invalid(const std::string& text, const std::string& message) {
+  const Error e = error_of(text);
+  EXPECT_EQ(e.code, Errc::config_invalid) << e.to_string();
+  EXPECT_EQ(e.message, message);
+}
+
+// ---- defaults ----------------------------------------------------------------------------------
+
+void expect_defaults(const Config& c) {
+  EXPECT_EQ(c.state_dir, "/var/lib/onshi");
+  EXPECT_FALSE(c.test_mode);
+  EXPECT_EQ(c.api.socket, "/run/onshi/api.sock");
+  EXPECT_EQ(c.api.socket_group, "onshi");
+  EXPECT_TRUE(c.api.allowed_users.empty());
+  EXPECT_THAT(c.api.allowed_groups, ElementsAre("onshi"));
+  EXPECT_FALSE(c.upstream.configured());
+  EXPECT_FALSE(c.upstream.url);
+  EXPECT_TRUE(c.upstream.pins.empty());
+  EXPECT_FALSE(c.upstream.proxy);
+  EXPECT_EQ(c.upstream.connect_timeout, 10000ms);
+  EXPECT_EQ(c.upstream.request_timeout, 30000ms);
+  EXPECT_TRUE(c.readers.include.empty());
+  EXPECT_TRUE(c.readers.exclude.empty());
+  EXPECT_FALSE(c.readers.allow_virtual);
+  EXPECT_FALSE(c.face_reader.serial);
+  EXPECT_FALSE(c.face_reader.vid);
+  EXPECT_FALSE(c.face_reader.pid);
+  EXPECT_FALSE(c.face_reader.institution);
+  EXPECT_EQ(c.log.level, log::Level::info);
+}
+
+TEST(ParseConfig, MinimalFileGetsDefaults) {
+  const Config c = parsed(kMinimal);
+  EXPECT_EQ(c.terminal_name, "受付1号機");
+  ASSERT_EQ(c.institutions.size(), 1u);
+  EXPECT_EQ(c.institutions[0].code, "0110113719");
+  EXPECT_EQ(c.institutions[0].name, "テスト医院");
+  EXPECT_FALSE(c.institutions[0].certificate);
+  expect_defaults(c);
+}
+
+TEST(ParseConfig, EmptySectionsKeepDefaults) {
+  expect_defaults(parsed(doc("", "[api]\n[upstream]\n[readers]\n[face_reader]\n[log]\n")));
+}
+
+TEST(ParseConfig, ReadsEveryValue) {
+  const Config c = parsed(doc("state_dir = \"/srv/onshi\"\ntest_mode = true\n",
+                              "certificate = \"/srv/onshi/a.p12\"\n"
+                              "[api]\n"
+                              "socket = \"/run/x.sock\"\n"
+                              "socket_group = \"clinic\"\n"
+                              "allowed_users = [\"recept\", \"host$\"]\n"
+                              "allowed_groups = []\n"
+                              "[upstream]\n"
+                              "url = \"https://example.jp:8443/api\"\n"
+                              "pins = [\"" +
+                                  std::string(kPinA) +
+                                  "\"]\n"
+                                  "proxy = \"http://proxy.example.jp:8080\"\n"
+                                  "connect_timeout_ms = 100\n"
+                                  "request_timeout_ms = 300000\n"
+                                  "[readers]\n"
+                                  "include = [\"PaSoRi\"]\n"
+                                  "exclude = [\"Virtual\", \"Other\"]\n"
+                                  "allow_virtual = true\n"
+                                  "[face_reader]\n"
+                                  "serial = \"S1\"\n"
+                                  "vid = 0x054C\n"
+                                  "pid = 0\n"
+                                  "institution = \"0110113719\"\n"
+                                  "[log]\n"
+                                  "level = \"debug\"\n"));
+  EXPECT_EQ(c.state_dir, "/srv/onshi");
+  EXPECT_TRUE(c.test_mode);
+  EXPECT_EQ(c.institutions.at(0).certificate, std::filesystem::path("/srv/onshi/a.p12"));
+  EXPECT_EQ(c.api.socket, "/run/x.sock");
+  EXPECT_EQ(c.api.socket_group, "clinic");
+  EXPECT_THAT(c.api.allowed_users, ElementsAre("recept", "host$"));
+  EXPECT_TRUE(c.api.allowed_groups.empty());
+  EXPECT_EQ(c.upstream.url, "https://example.jp:8443/api");
+  ASSERT_EQ(c.upstream.pins.size(), 1u);  // one pin is enough in test mode
+  EXPECT_EQ(c.upstream.pins[0].text, kPinA);
+  EXPECT_EQ(c.upstream.pins[0].spki_sha256[0], 0x4D);
+  EXPECT_EQ(c.upstream.proxy, "http://proxy.example.jp:8080");
+  EXPECT_EQ(c.upstream.connect_timeout, 100ms);
+  EXPECT_EQ(c.upstream.request_timeout, 300000ms);
+  EXPECT_THAT(c.readers.include, ElementsAre("PaSoRi"));
+  EXPECT_THAT(c.readers.exclude, ElementsAre("Virtual", "Other"));
+  EXPECT_TRUE(c.readers.allow_virtual);
+  EXPECT_EQ(c.face_reader.serial, "S1");
+  EXPECT_EQ(c.face_reader.vid, 0x054C);
+  EXPECT_EQ(c.face_reader.pid, 0);
+  EXPECT_EQ(c.face_reader.institution, "0110113719");
+  EXPECT_EQ(c.log.level, log::Level::debug);
+}
+
+TEST(ParseConfig, LogLevels) {
+  EXPECT_EQ(parsed(doc("", "[log]\nlevel = \"warning\"\n")).log.level, log::Level::warning);
+  EXPECT_EQ(parsed(doc("", "[log]\nlevel = \"error\"\n")).log.level, log::Level::error);
+  EXPECT_EQ(parsed(doc("", "[log]\nlevel = \"info\"\n")).log.level, log::Level::info);
+  expect_invalid(doc("", "[log]\nlevel = \"verbose\"\n"),
+                 "test.toml: log.level (line 6): must be \"debug\", \"info\", \"warning\" or "
+                 "\"error\", got \"verbose\"");
+}
+
+// ---- syntax ------------------------------------------------------------------------------------
+
+TEST(ParseConfig, SyntaxErrorGivesLineAndColumn) {
+  const Error e = error_of("terminal_name = \"a\"\nstate_dir = \n");
+  EXPECT_EQ(e.code, Errc::config_syntax);
+  EXPECT_THAT(e.message, StartsWith("test.toml:2:13: "));
+  EXPECT_THAT(e.message, HasSubstr("expected value"));  // toml++'s own description
+}
+
+TEST(ParseConfig, DuplicateKeyIsASyntaxError) {
+  const Error e = error_of(doc("", "name = \"again\"\n"));
+  EXPECT_EQ(e.code, Errc::config_syntax);
+  EXPECT_THAT(e.message, StartsWith("test.toml:5:"));
+}
+
+TEST(ParseConfig, InvalidUtf8IsASyntaxError) {
+  const Error e = error_of("terminal_name = \"\xFF\"\n");
+  EXPECT_EQ(e.code, Errc::config_syntax);
+  EXPECT_THAT(e.message, StartsWith("test.toml:1:"));
+}
+
+// toml++ 3.3 breaks an internal precondition on these (upstream #294, #301); they must come back
+// as ordinary syntax errors, not aborts.
+TEST(ParseConfig, MalformedTableHeadersAreSyntaxErrors) {
+  for (const char* text :
+       {"[&", "[[[1]]]", "[[[a]]]", "[[[]]", "[[=", "[\x01]", "a = 1\n[ &x]\n"}) {
+    const Error e = error_of(text);
+    EXPECT_EQ(e.code, Errc::config_syntax) << text;
+    EXPECT_THAT(e.message, StartsWith("test.toml:")) << text;
+  }
+}
+
+// toml++ 3.3 asks whether these characters are whitespace, which it answers with undefined
+// behaviour (upstream #190, #295; src/toml.hpp). Run under UBSan (the asan preset) to see it.
+TEST(ParseConfig, NonAsciiWhereTomlExpectsWhitespace) {
+  for (const char* text : {"terminal_name = \"受付\"。\n", "a = \"x\"\xC3\xA9\n", "a = 01\"é\"\n",
+                           "a = [1,\n「]\n", "[api]、\n"}) {
+    const Error e = error_of(text);
+    EXPECT_EQ(e.code, Errc::config_syntax) << text;
+    EXPECT_THAT(e.message, StartsWith("test.toml:")) << text;
+  }
+  // Legal TOML: a line-ending backslash followed by U+00A7. It parses; the key is just unknown.
+  expect_invalid(doc("s = \"\"\"\\\n\xC2\xA7\"\"\"\n"), "test.toml: s (line 1): unknown key");
+}
+
+TEST(ParseConfig, SourceNameDefaults) {
+  auto result = parse_config("x = ", "");
+  ASSERT_FALSE(result);
+  EXPECT_THAT(result.error().message, StartsWith("<config>:1:"));
+}
+
+// ---- top level ---------------------------------------------------------------------------------
+
+TEST(ParseConfig, TerminalNameIsRequired) {
+  expect_invalid("[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n",
+                 "test.toml: terminal_name: required key is missing");
+}
+
+TEST(ParseConfig, TerminalNameRules) {
+  expect_invalid("terminal_name = \"\"\n[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n",
+                 "test.toml: terminal_name (line 1): must not be empty");
+  expect_invalid(
+      "terminal_name = \"a\\tb\"\n[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n",
+      "test.toml: terminal_name (line 1): must not contain control characters (U+0009 "
+      "at character 2)");
+  std::string long_name;
+  for (int i = 0; i < 65; ++i) long_name += "号";
+  expect_invalid("terminal_name = \"" + long_name +
+                     "\"\n[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n",
+                 "test.toml: terminal_name (line 1): must be at most 64 characters, got 65");
+}
+
+TEST(ParseConfig, WrongTypesNameTheExpectedType) {
+  expect_invalid("terminal_name = 1\n[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n",
+                 "test.toml: terminal_name (line 1): expected a string, got an integer");
+  expect_invalid(doc("test_mode = \"yes\"\n"),
+                 "test.toml: test_mode (line 1): expected a boolean (true or false), got a string");
+  expect_invalid(doc("readers = 5\n"),
+                 "test.toml: readers (line 1): expected a table ([readers]), got an integer");
+  expect_invalid(doc("", "[upstream]\nconnect_timeout_ms = 1.5\n"),
+                 "test.toml: upstream.connect_timeout_ms (line 6): expected an integer, got a "
+                 "floating-point number");
+  expect_invalid(
+      doc("", "[api]\nallowed_users = \"recept\"\n"),
+      "test.toml: api.allowed_users (line 6): expected an array of strings, got a string");
+  expect_invalid(doc("", "[api]\nallowed_users = [\"recept\", 7]\n"),
+                 "test.toml: api.allowed_users[1] (line 6): expected a string, got an integer");
+}
+
+TEST(ParseConfig, StateDirMustBeAbsolute) {
+  expect_invalid(doc("state_dir = \"var/lib/onshi\"\n"),
+                 "test.toml: state_dir (line 1): must be an absolute path, got \"var/lib/onshi\"");
+}
+
+// ---- institutions ------------------------------------------------------------------------------
+
+TEST(ParseConfig, InstitutionsAreRequired) {
+  expect_invalid("terminal_name = \"a\"\n", "test.toml: institutions: required key is missing");
+  expect_invalid("terminal_name = \"a\"\ninstitutions = []\n",
+                 "test.toml: institutions (line 2): at least one institution is required");
+  expect_invalid("terminal_name = \"a\"\n[institutions]\ncode = \"0110113719\"\n",
+                 "test.toml: institutions (line 2): expected an array of tables "
+                 "([[institutions]]), got a table");
+  expect_invalid("terminal_name = \"a\"\ninstitutions = [1]\n",
+                 "test.toml: institutions[0] (line 2): expected a table, got an integer");
+}
+
+TEST(ParseConfig, InstitutionCodeIsValidatedWithReason) {
+  expect_invalid(doc("", "[[institutions]]\ncode = \"0110113718\"\nname = \"b\"\n"),
+                 "test.toml: institutions[1].code (line 6): is not a valid 医療機関コード: check "
+                 "digit is 8 but should be 9");
+  expect_invalid(doc("", "[[institutions]]\ncode = \"011011371\"\nname = \"b\"\n"),
+                 "test.toml: institutions[1].code (line 6): is not a valid 医療機関コード: must be "
+                 "10 digits, got 9 characters");
+  // Written as a TOML integer by mistake.
+  expect_invalid(doc("", "[[institutions]]\ncode = 2714206386\nname = \"b\"\n"),
+                 "test.toml: institutions[1].code (line 6): expected a string, got an integer");
+}
+
+TEST(ParseConfig, InstitutionKeysRequiredAtTheirTable) {
+  expect_invalid(doc("", "[[institutions]]\ncode = \"2714206386\"\n"),
+                 "test.toml: institutions[1].name (line 5): required key is missing");
+  expect_invalid(doc("", "[[institutions]]\nname = \"b\"\n"),
+                 "test.toml: institutions[1].code (line 5): required key is missing");
+  expect_invalid("terminal_name = \"a\"\n[[institutions]]\ncode = \"0110113719\"\nname = \"\"\n",
+                 "test.toml: institutions[0].name (line 4): must not be empty");
+}
+
+TEST(ParseConfig, CertificateMustBeAbsolute) {
+  expect_invalid(doc("", "certificate = \"certs/a.p12\"\n"),
+                 "test.toml: institutions[0].certificate (line 5): must be an absolute path, got "
+                 "\"certs/a.p12\"");
+}
+
+TEST(ParseConfig, DuplicateInstitutionCodes) {
+  expect_invalid(doc("",
+                     "[[institutions]]\ncode = \"2714206386\"\nname = \"b\"\n"
+                     "[[institutions]]\ncode = \"0110113719\"\nname = \"c\"\n"),
+                 "test.toml: institutions[2].code (line 9): duplicate of institutions[0].code");
+}
+
+TEST(ParseConfig, InlineInstitutionsWork) {
+  const Config c = parsed(
+      "terminal_name = \"a\"\n"
+      "institutions = [{ code = \"0110113719\", name = \"x\" }, { code = \"2714206386\", name = "
+      "\"y\" }]\n");
+  ASSERT_EQ(c.institutions.size(), 2u);
+  EXPECT_EQ(c.institutions[1].code, "2714206386");
+  EXPECT_EQ(c.institutions[1].name, "y");
+}
+
+// ---- [api] -------------------------------------------------------------------------------------
+
+TEST(ParseConfig, ApiRules) {
+  expect_invalid(doc("", "[api]\nsocket = \"api.sock\"\n"),
+                 "test.toml: api.socket (line 6): must be an absolute path, got \"api.sock\"");
+  expect_invalid(doc("", "[api]\nsocket = \"/" + std::string(107, 's') + "\"\n"),
+                 "test.toml: api.socket (line 6): is 108 bytes long, but a Unix socket path holds "
+                 "at most 107");
+  expect_invalid(
+      doc("", "[api]\nsocket_group = \"Onshi\"\n"),
+      "test.toml: api.socket_group (line 6): must start with a lower-case letter or '_', "
+      "not 'O'");
+  expect_invalid(doc("", "[api]\nallowed_users = [\"ok\", \"bad name\"]\n"),
+                 "test.toml: api.allowed_users[1] (line 6): has byte 0x20 at position 4; user and "
+                 "group names use a-z, 0-9, '_', '-' (and '$' at the end)");
+  expect_invalid(
+      doc("", "[api]\nallowed_groups = [\"" + std::string(33, 'g') + "\"]\n"),
+      "test.toml: api.allowed_groups[0] (line 6): must be at most 32 characters, got 33");
+}
+
+// ---- [upstream] --------------------------------------------------------------------------------
+
+std::string upstream(std::string_view body, std::string_view top_level = "") {
+  return doc(top_level, "[upstream]\n" + std::string(body));
+}
+
+std::string pins(std::initializer_list<const char*> list) {
+  std::string out = "pins = [";
+  for (const char* pin : list) out += std::string("\"") + pin + "\", ";
+  return out + "]\n";
+}
+
+TEST(ParseConfig, UpstreamUrlRules) {
+  expect_invalid(upstream("url = \"http://example.jp/\"\n" + pins({kPinA, kPinB})),
+                 "test.toml: upstream.url (line 6): must use https://, got \"http://\"");
+  expect_invalid(upstream("url = \"https:///x\"\n" + pins({kPinA, kPinB})),
+                 "test.toml: upstream.url (line 6): has no host");
+}
+
+TEST(ParseConfig, UrlNeedsTwoPins) {
+  const Config c = parsed(upstream("url = \"https://example.jp/\"\n" + pins({kPinA, kPinB})));
+  EXPECT_TRUE(c.upstream.configured());
+  ASSERT_EQ(c.upstream.pins.size(), 2u);
+  EXPECT_EQ(c.upstream.pins[1].text, kPinB);
+  EXPECT_EQ(c.upstream.pins[1].spki_sha256[0], 0xC3);
+
+  expect_invalid(upstream("url = \"https://example.jp/\"\n" + pins({kPinA})),
+                 "test.toml: upstream.pins (line 7): at least 2 pins (the current key and a "
+                 "backup) are required when upstream.url is set, got 1");
+  // Without pins the problem is placed at the [upstream] header.
+  expect_invalid(upstream("url = \"https://example.jp/\"\n"),
+                 "test.toml: upstream.pins (line 5): at least 2 pins (the current key and a "
+                 "backup) are required when upstream.url is set, got 0");
+}
+
+TEST(ParseConfig, TestModeRelaxesThePinCount) {
+  EXPECT_EQ(parsed(upstream("url = \"https://example.jp/\"\n", "test_mode = true\n"))
+                .upstream.pins.size(),
+            0u);
+  EXPECT_EQ(
+      parsed(upstream("url = \"https://example.jp/\"\n" + pins({kPinA}), "test_mode = true\n"))
+          .upstream.pins.size(),
+      1u);
+}
+
+TEST(ParseConfig, PinsWithoutUrlAreCheckedButNotCounted) {
+  EXPECT_EQ(parsed(upstream(pins({kPinA}))).upstream.pins.size(), 1u);
+  expect_invalid(upstream(pins({"sha256//abc"})),
+                 "test.toml: upstream.pins[0] (line 6): is not valid base64 after \"sha256//\" "
+                 "(standard alphabet, '=' padded, as `openssl enc -base64` prints it)");
+}
+
+TEST(ParseConfig, PinFormat) {
+  const std::string url = "url = \"https://example.jp/\"\n";
+  expect_invalid(upstream(url + pins({kPinA, "sha1//AAAA"})),
+                 "test.toml: upstream.pins[1] (line 7): must have the form sha256//<base64 SHA-256 "
+                 "of the server's public key (SPKI)>");
+  const std::string short_pin = "sha256//" + std::string(40, 'A') + "AA==";
+  expect_invalid(upstream(url + pins({kPinA, short_pin.c_str()})),
+                 "test.toml: upstream.pins[1] (line 7): must be a 32-byte SHA-256 digest, but "
+                 "decodes to 31 bytes");
+}
+
+TEST(ParseConfig, DuplicatePinsAreNoBackup) {
+  expect_invalid(upstream("url = \"https://example.jp/\"\n" + pins({kPinA, kPinA})),
+                 "test.toml: upstream.pins[1] (line 7): duplicate of upstream.pins[0]");
+}
+
+TEST(ParseConfig, ProxyAndTimeoutRules) {
+  expect_invalid(upstream("proxy = \"http://proxy.example.jp\"\n"),
+                 "test.toml: upstream.proxy (line 6): must include a port (http://host:port)");
+  expect_invalid(upstream("connect_timeout_ms = 99\n"),
+                 "test.toml: upstream.connect_timeout_ms (line 6): must be between 100 and 120000, "
+                 "got 99");
+  expect_invalid(upstream("connect_timeout_ms = 120001\n"),
+                 "test.toml: upstream.connect_timeout_ms (line 6): must be between 100 and 120000, "
+                 "got 120001");
+  expect_invalid(
+      upstream("request_timeout_ms = 999\n"),
+      "test.toml: upstream.request_timeout_ms (line 6): must be between 1000 and 300000, "
+      "got 999");
+  expect_invalid(
+      upstream("request_timeout_ms = 300001\n"),
+      "test.toml: upstream.request_timeout_ms (line 6): must be between 1000 and 300000, "
+      "got 300001");
+}
+
+// ---- [readers] ---------------------------------------------------------------------------------
+
+TEST(ParseConfig, VirtualReadersOnlyInTestMode) {
+  expect_invalid(doc("", "[readers]\nallow_virtual = true\n"),
+                 "test.toml: readers.allow_virtual (line 6): virtual readers are only allowed with "
+                 "test_mode = true (a virtual reader on a clinic machine accepts fake cards)");
+  expect_invalid(doc("test_mode = false\n", "[readers]\nallow_virtual = true\n"),
+                 "test.toml: readers.allow_virtual (line 7): virtual readers are only allowed with "
+                 "test_mode = true (a virtual reader on a clinic machine accepts fake cards)");
+  EXPECT_TRUE(
+      parsed(doc("test_mode = true\n", "[readers]\nallow_virtual = true\n")).readers.allow_virtual);
+  EXPECT_FALSE(parsed(doc("", "[readers]\nallow_virtual = false\n")).readers.allow_virtual);
+}
+
+TEST(ParseConfig, ReaderPatternsAreText) {
+  expect_invalid(doc("", "[readers]\ninclude = [\"\"]\n"),
+                 "test.toml: readers.include[0] (line 6): must not be empty");
+  expect_invalid(doc("", "[readers]\nexclude = [\"a\", \"b\\u0007\"]\n"),
+                 "test.toml: readers.exclude[1] (line 6): must not contain control characters "
+                 "(U+0007 at character 2)");
+}
+
+// ---- [face_reader] -----------------------------------------------------------------------------
+
+TEST(ParseConfig, FaceReaderVidAndPidGoTogether) {
+  expect_invalid(doc("", "[face_reader]\nvid = 0x054C\n"),
+                 "test.toml: face_reader.vid (line 6): vid and pid must be given together "
+                 "(face_reader.pid is missing)");
+  expect_invalid(doc("", "[face_reader]\nserial = \"x\"\npid = 1\n"),
+                 "test.toml: face_reader.pid (line 7): vid and pid must be given together "
+                 "(face_reader.vid is missing)");
+  expect_invalid(doc("", "[face_reader]\nvid = 0x10000\npid = 1\n"),
+                 "test.toml: face_reader.vid (line 6): must be between 0 and 65535, got 65536");
+  expect_invalid(doc("", "[face_reader]\nvid = 1\npid = -1\n"),
+                 "test.toml: face_reader.pid (line 7): must be between 0 and 65535, got -1");
+}
+
+TEST(ParseConfig, FaceReaderInstitutionMustBeConfigured) {
+  expect_invalid(doc("", "[face_reader]\ninstitution = \"2714206386\"\n"),
+                 "test.toml: face_reader.institution (line 6): is not the code of a configured "
+                 "institution (configured: 0110113719)");
+  expect_invalid(
+      doc("", "[face_reader]\ninstitution = \"2714206387\"\n"),
+      "test.toml: face_reader.institution (line 6): is not a valid 医療機関コード: check "
+      "digit is 7 but should be 6");
+  EXPECT_EQ(
+      parsed(doc("", "[face_reader]\ninstitution = \"0110113719\"\n")).face_reader.institution,
+      "0110113719");
+}
+
+// ---- unknown keys ------------------------------------------------------------------------------
+
+TEST(ParseConfig, UnknownKeysAreErrors) {
+  expect_invalid(doc("", "[api]\nfoo = 1\n"), "test.toml: api.foo (line 6): unknown key");
+  expect_invalid(doc("", "[api]\nsocet = \"/x\"\n"),
+                 "test.toml: api.socet (line 6): unknown key (did you mean api.socket?)");
+  expect_invalid(doc("", "[upstrem]\n"),
+                 "test.toml: upstrem (line 5): unknown key (did you mean upstream?)");
+  expect_invalid(doc("", "certficate = \"/x\"\n"),
+                 "test.toml: institutions[0].certficate (line 5): unknown key (did you mean "
+                 "institutions[0].certificate?)");
+  expect_invalid(doc("\"odd key\" = 1\n"), "test.toml: \"odd key\" (line 1): unknown key");
+  expect_invalid(doc("", "[log.extra]\n"), "test.toml: log.extra (line 5): unknown key");
+}
+
+TEST(ParseConfig, MisspelledRequiredKeyReportsTheTypoFirst) {
+  expect_invalid("Terminal_Name = \"a\"\n[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n",
+                 "test.toml: Terminal_Name (line 1): unknown key (did you mean terminal_name?)");
+}
+
+// ---- ordering ----------------------------------------------------------------------------------
+
+// The first problem in the file is reported, whatever order the checks run in.
+TEST(ParseConfig, ReportsTheFirstProblemInTheDocument) {
+  // [log] is checked after [api], but comes first in the file.
+  expect_invalid(doc("", "[log]\nlevel = \"loud\"\n[api]\nsocket = \"x\"\n"),
+                 "test.toml: log.level (line 6): must be \"debug\", \"info\", \"warning\" or "
+                 "\"error\", got \"loud\"");
+  // Two problems on one line: the earlier column wins.
+  expect_invalid(doc("", "[api]\nallowed_users = [\"Bad\", \"worse one\"]\n"),
+                 "test.toml: api.allowed_users[0] (line 6): must start with a lower-case letter or "
+                 "'_', not 'B'");
+}
+
+// One mistake is reported once: an invalid institution code does not also make
+// face_reader.institution "not configured", even where [face_reader] comes first.
+TEST(ParseConfig, NoFollowOnProblems) {
+  expect_invalid(
+      "terminal_name = \"a\"\n"
+      "[face_reader]\ninstitution = \"0110113719\"\n"
+      "[[institutions]]\ncode = \"0110113718\"\nname = \"x\"\n",
+      "test.toml: institutions[0].code (line 5): is not a valid 医療機関コード: check "
+      "digit is 8 but should be 9");
+  // An invalid test_mode does not also make allow_virtual an error.
+  expect_invalid(
+      doc("test_mode = 1\n", "[readers]\nallow_virtual = true\n"),
+      "test.toml: test_mode (line 1): expected a boolean (true or false), got an integer");
+}
+
+TEST(ParseConfig, IsDeterministic) {
+  const std::string text = doc("", "[api]\nx = 1\ny = 2\n[log]\nz = 3\n");
+  const Error first = error_of(text);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(error_of(text).message, first.message);
+  EXPECT_EQ(first.message, "test.toml: api.x (line 6): unknown key");
+}
+
+}  // namespace
+}  // namespace onshi::config
