@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "onshi/bytes.hpp"
+#include "onshi/config/config.hpp"
 #include "onshi/pcsc/context.hpp"
 #include "onshi/pcsc/reader_scan.hpp"
 
@@ -83,6 +84,19 @@ int cmd_readers(bool json) {
   return kExitOk;
 }
 
+// Checks a configuration file the way onshid will read it, for technicians before a restart.
+int cmd_config_check(const std::string& path) {
+  auto config = onshi::config::load_config_file(path);
+  if (!config) {
+    fmt::print(stderr, "{}\n", config.error().to_string());
+    return kExitFailure;
+  }
+  fmt::print("{}: OK — terminal \"{}\", {} institution(s){}\n", path, config->terminal_name,
+             config->institutions.size(), config->test_mode ? ", TEST MODE" : "");
+  for (const auto& i : config->institutions) fmt::print("  {} {}\n", i.code, i.name);
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,7 +105,13 @@ int main(int argc, char** argv) {
   bool json = false;
   auto* readers = app.add_subcommand("readers", "List card readers, their identity and the card's ATR");
   readers->add_flag("--json", json, "Machine-readable output");
+  auto* config = app.add_subcommand("config", "Configuration file");
+  config->require_subcommand(1);
+  std::string config_path = "/etc/onshi/onshi.toml";
+  auto* check = config->add_subcommand("check", "Check a configuration file and say what is wrong");
+  check->add_option("file", config_path, "The file (default /etc/onshi/onshi.toml)");
   CLI11_PARSE(app, argc, argv);
   if (readers->parsed()) return cmd_readers(json);
+  if (check->parsed()) return cmd_config_check(config_path);
   return kExitFailure;
 }

@@ -1,0 +1,65 @@
+// The emulated card: power state, the T=0-style answer framing of its persona, application
+// handlers and the generic ISO 7816-4 commands (SELECT, READ BINARY, GET CHALLENGE,
+// GET RESPONSE). Transport-free: bytes in, bytes out. Not thread-safe; one caller at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "onshi/bytes.hpp"
+#include "onshi/result.hpp"
+#include "onshi/sim/apdu.hpp"
+#include "onshi/sim/command_handler.hpp"
+#include "onshi/sim/persona.hpp"
+
+namespace onshi::sim {
+
+class Card {
+ public:
+  explicit Card(Persona persona);
+
+  // Cold reset: power on, session state cleared; returns the ATR.
+  const Bytes& power_on();
+  // Warm reset: current DF back to the MF, security state and pending data cleared; returns
+  // the ATR. Powers the card if it was off.
+  const Bytes& reset();
+  void power_off();
+
+  bool powered() const noexcept { return powered_; }
+  const Bytes& atr() const noexcept { return atr_; }
+  const std::string& name() const noexcept { return name_; }
+  const Behaviour& behaviour() const noexcept { return behaviour_; }
+  void set_behaviour(const Behaviour& behaviour) { behaviour_ = behaviour; }
+  const CardState& state() const noexcept { return state_; }
+
+  // One command APDU in, one R-APDU (data || SW1 SW2) out. A malformed APDU answers 6700; an
+  // unpowered card answers 6F00 (pcscd never sends to one: this only shows a host bug).
+  Bytes process(ByteView command_apdu);
+
+  // Registers the handler consulted, before the generic commands, whenever the DF named `aid`
+  // or one of its descendants is current. A DF's own handler goes first, then its ancestors'.
+  Status register_handler(ByteView aid, std::unique_ptr<CommandHandler> handler);
+  Status register_handler(NodeId df, std::unique_ptr<CommandHandler> handler);
+
+ private:
+  Response dispatch(const CommandApdu& command);
+  Response run_generic(const CommandApdu& command);
+  Response get_response(const CommandApdu& command);
+  Response frame_for_transport(Response response);
+  void end_session();
+
+  std::string name_;
+  Bytes atr_;
+  Behaviour behaviour_;
+  CardState state_;
+  std::map<NodeId, std::unique_ptr<CommandHandler>> handlers_;
+  bool powered_ = false;
+  // Data held back by the get_response_chunk behaviour, and the status word that ends it.
+  Bytes pending_;
+  std::uint16_t pending_sw_ = 0x9000;
+  std::mt19937_64 random_;
+};
+
+}  // namespace onshi::sim

@@ -1,0 +1,146 @@
+#include "onshi/sim/card.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+
+#include "iso_commands.hpp"
+#include "onshi/sim/status_words.hpp"
+
+namespace onshi::sim {
+namespace {
+
+constexpr std::size_t kMaxGetResponseAnnounce = 256;  // 61xx: xx=00 means 256 or more
+
+std::uint64_t fresh_seed() {
+  std::random_device device;
+  return (std::uint64_t{device()} << 32) ^ device();
+}
+
+// CLA checks of the generic commands (ISO 7816-4 §5.4.1). Application handlers run before
+// this, so a proprietary class (b8 = 1, e.g. JPKI's 80 2A) reaches them untouched.
+std::optional<std::uint16_t> class_problem(std::uint8_t cla) {
+  if (cla == 0xFF || (cla & 0x80) != 0) return sw::kClaNotSupported;  // invalid / proprietary
+  if ((cla & 0xE0) == 0x20) return sw::kClaNotSupported;              // 001x xxxx is RFU
+  if ((cla & 0x10) != 0) return sw::kCommandChainingNotSupported;
+  if ((cla & 0x40) != 0) return sw::kLogicalChannelNotSupported;  // channels 4..19
+  if ((cla & 0x0C) != 0) return sw::kSecureMessagingNotSupported;
+  if ((cla & 0x03) != 0) return sw::kLogicalChannelNotSupported;  // channels 1..3
+  return std::nullopt;
+}
+
+}  // namespace
+
+Card::Card(Persona persona)
+    : name_(std::move(persona.name)),
+      atr_(std::move(persona.atr)),
+      behaviour_(persona.behaviour),
+      random_(fresh_seed()) {
+  state_.files = std::move(persona.files);
+}
+
+const Bytes& Card::power_on() {
+  powered_ = true;
+  end_session();
+  return atr_;
+}
+
+const Bytes& Card::reset() { return power_on(); }  // the same for an emulated chip
+
+void Card::power_off() {
+  powered_ = false;
+  end_session();
+}
+
+void Card::end_session() {
+  state_.reset_session();
+  pending_.clear();
+  for (auto& [df, handler] : handlers_) handler->on_reset();
+}
+
+Status Card::register_handler(ByteView aid, std::unique_ptr<CommandHandler> handler) {
+  const auto df = state_.files.find_df_by_aid(aid);
+  if (!df) {
+    return fail(Errc::invalid_argument, fmt::format("no DF named {} on this card", to_hex(aid)));
+  }
+  return register_handler(*df, std::move(handler));
+}
+
+Status Card::register_handler(NodeId df, std::unique_ptr<CommandHandler> handler) {
+  if (df >= state_.files.size() || state_.files.node(df).kind != FileKind::df) {
+    return fail(Errc::invalid_argument, "a handler can only be registered on a DF");
+  }
+  if (!handler) return fail(Errc::invalid_argument, "null handler");
+  handlers_[df] = std::move(handler);
+  return {};
+}
+
+Bytes Card::process(ByteView command_apdu) {
+  if (!powered_) return Response::status(sw::kNoPreciseDiagnosis).to_bytes();
+  const auto command = decode_command_apdu(command_apdu);
+  if (!command) {
+    pending_.clear();
+    return Response::status(sw::kWrongLength).to_bytes();
+  }
+  if (command->cla == 0x00 && command->ins == kInsGetResponse) {
+    return get_response(*command).to_bytes();
+  }
+  pending_.clear();  // T=0: any other command abandons what GET RESPONSE has not fetched
+  return frame_for_transport(dispatch(*command)).to_bytes();
+}
+
+Response Card::dispatch(const CommandApdu& command) {
+  for (std::optional<NodeId> df = state_.current_df; df; df = state_.files.node(*df).parent) {
+    const auto it = handlers_.find(*df);
+    if (it == handlers_.end()) continue;
+    if (auto answer = it->second->handle(command, state_)) return std::move(*answer);
+  }
+  return run_generic(command);
+}
+
+Response Card::run_generic(const CommandApdu& command) {
+  if (const auto problem = class_problem(command.cla)) return Response::status(*problem);
+  switch (command.ins) {
+    case kInsSelect:
+      return select_file(command, state_);
+    case kInsReadBinary:
+      return read_binary(command, state_, behaviour_);
+    case kInsGetChallenge:
+      return get_challenge(command, random_);
+    default:
+      return Response::status(sw::kInsNotSupported);
+  }
+}
+
+Response Card::get_response(const CommandApdu& command) {
+  Bytes held = std::move(pending_);
+  pending_.clear();
+  if (command.p1 != 0 || command.p2 != 0) return Response::status(sw::kWrongP1P2);
+  if (!command.ne || !command.data.empty()) return Response::status(sw::kWrongLength);
+  if (held.empty()) return Response::status(sw::kConditionsNotSatisfied);
+
+  std::size_t count = std::min<std::size_t>(held.size(), *command.ne);
+  if (behaviour_.get_response_chunk != 0) {
+    count = std::min<std::size_t>(count, behaviour_.get_response_chunk);
+  }
+  Response chunk{Bytes(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(count)), 0};
+  pending_.assign(held.begin() + static_cast<std::ptrdiff_t>(count), held.end());
+  if (pending_.empty()) {
+    chunk.sw = pending_sw_;
+  } else {
+    const std::size_t announce = std::min(pending_.size(), kMaxGetResponseAnnounce) & 0xFF;
+    chunk.sw = static_cast<std::uint16_t>(sw::kBytesRemainingBase | announce);
+  }
+  return chunk;
+}
+
+Response Card::frame_for_transport(Response response) {
+  const std::size_t chunk = behaviour_.get_response_chunk;
+  if (chunk == 0 || response.data.size() <= chunk) return response;
+  // cards-and-readers.md §1.6: answer 61xx without data; the host fetches with GET RESPONSE.
+  pending_ = std::move(response.data);
+  pending_sw_ = response.sw;
+  const std::size_t announce = std::min(pending_.size(), kMaxGetResponseAnnounce) & 0xFF;
+  return Response::status(static_cast<std::uint16_t>(sw::kBytesRemainingBase | announce));
+}
+
+}  // namespace onshi::sim
