@@ -2,13 +2,6 @@
 // pcscd, for tests and demos. A test tool: with --log it prints every APDU verbatim, so a real
 // PIN must never be given to it.
 
-// g++ 12 at -O2 reports a "potential null pointer dereference" inside libstdc++'s string move as
-// inlined into CLI11 2.1's CLI::detail::split: a false positive in code we do not own. The
-// pragma must precede every include, since the reported location is in <string>.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
-
 #include <fmt/format.h>
 #include <signal.h>
 
