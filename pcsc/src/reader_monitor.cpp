@@ -159,6 +159,11 @@ void ReaderMonitor::run() {
     }
     set_service(ServiceState::running, std::nullopt);
     run_session(context);
+    // Every way out of a session but stop() means pcscd went away: say so even when the path
+    // that noticed it (an invalid context after a timeout, a failed identity query) did not.
+    if (!stopping() && service_state() == ServiceState::running) {
+      set_service(ServiceState::no_service, Error{Errc::pcsc_no_service, "lost the connection to pcscd"});
+    }
     {
       const std::lock_guard lock(mutex_);
       active_context_.reset();
