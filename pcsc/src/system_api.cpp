@@ -54,8 +54,10 @@ class SystemApi final : public PcscApi {
 }  // namespace
 
 PcscApi& system_api() {
-  static SystemApi api;
-  return api;
+  // Never destroyed: a worker finishing a stuck call after its Card is gone (BlockingWorker) may
+  // still use it while the process exits.
+  static SystemApi* const api = new SystemApi;
+  return *api;
 }
 
 }  // namespace onshi::pcsc
