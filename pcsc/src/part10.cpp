@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+
 namespace onshi::pcsc {
 
 Result<FeatureMap> parse_feature_list(ByteView data) {
@@ -55,45 +57,24 @@ Result<TlvProperties> parse_tlv_properties(ByteView data) {
       return fail(Errc::apdu_malformed_response, fmt::format("TLV property 0x{:02X} value truncated", tag));
     }
     const ByteView v = data.subspan(i + 2, length);
+    // Stores the value of `tag` into `field` when its size is what the property prescribes.
+    auto store = [&](auto& field, std::size_t size) -> Status {
+      ONSHI_TRY_ASSIGN(auto x, little_endian(v, size, tag));
+      field = static_cast<typename std::remove_reference_t<decltype(field)>::value_type>(x);
+      return {};
+    };
+    Status stored;
     switch (tag) {
-      case 0x01: {
-        ONSHI_TRY_ASSIGN(auto x, little_endian(v, 2, tag));
-        p.lcd_layout = static_cast<std::uint16_t>(x);
-        break;
-      }
-      case 0x06: {
-        ONSHI_TRY_ASSIGN(auto x, little_endian(v, 1, tag));
-        p.min_pin_size = static_cast<std::uint8_t>(x);
-        break;
-      }
-      case 0x07: {
-        ONSHI_TRY_ASSIGN(auto x, little_endian(v, 1, tag));
-        p.max_pin_size = static_cast<std::uint8_t>(x);
-        break;
-      }
-      case 0x09: {
-        ONSHI_TRY_ASSIGN(auto x, little_endian(v, 1, tag));
-        p.ppdu_support = static_cast<std::uint8_t>(x);
-        break;
-      }
-      case 0x0A: {
-        ONSHI_TRY_ASSIGN(auto x, little_endian(v, 4, tag));
-        p.max_apdu_data_size = x;
-        break;
-      }
-      case 0x0B: {
-        ONSHI_TRY_ASSIGN(auto x, little_endian(v, 2, tag));
-        p.vendor_id = static_cast<std::uint16_t>(x);
-        break;
-      }
-      case 0x0C: {
-        ONSHI_TRY_ASSIGN(auto x, little_endian(v, 2, tag));
-        p.product_id = static_cast<std::uint16_t>(x);
-        break;
-      }
-      default:
-        break;  // other properties (display, firmware id...) are not used
+      case 0x01: stored = store(p.lcd_layout, 2); break;
+      case 0x06: stored = store(p.min_pin_size, 1); break;
+      case 0x07: stored = store(p.max_pin_size, 1); break;
+      case 0x09: stored = store(p.ppdu_support, 1); break;
+      case 0x0A: stored = store(p.max_apdu_data_size, 4); break;
+      case 0x0B: stored = store(p.vendor_id, 2); break;
+      case 0x0C: stored = store(p.product_id, 2); break;
+      default: break;  // other properties (display, firmware id...) are not used
     }
+    if (!stored) return std::move(stored).error();
     i += 2 + length;
   }
   return p;

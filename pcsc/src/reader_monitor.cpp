@@ -61,6 +61,18 @@ std::string_view event_kind_name(MonitorEvent::Kind k) noexcept {
   return "unknown";
 }
 
+void apply_reader_state(ReaderInfo& info, const SCARD_READERSTATE& state) {
+  const DWORD event = state.dwEventState;
+  info.card_present = (event & SCARD_STATE_PRESENT) != 0;
+  info.card_mute = (event & SCARD_STATE_MUTE) != 0;
+  info.card_in_use = (event & SCARD_STATE_INUSE) != 0;
+  info.card_exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
+  // pcsc-lite counts insertions and removals per reader in the upper 16 bits (§4.1).
+  info.card_events = static_cast<std::uint32_t>(event >> 16);
+  const DWORD atr_length = std::min<DWORD>(state.cbAtr, sizeof state.rgbAtr);
+  info.atr = info.card_present ? Bytes(state.rgbAtr, state.rgbAtr + atr_length) : Bytes{};
+}
+
 ReaderMonitor::ReaderMonitor(MonitorOptions options, Callback on_event)
     : options_(std::move(options)), on_event_(std::move(on_event)) {}
 
@@ -306,26 +318,17 @@ bool ReaderMonitor::sync_readers(const std::shared_ptr<Context>& context) {
 }
 
 void ReaderMonitor::update_reader(Tracked& reader, const SCARD_READERSTATE& state) {
-  const DWORD event = state.dwEventState;
-  const bool present = (event & SCARD_STATE_PRESENT) != 0;
-  const auto events = static_cast<std::uint32_t>(event >> 16);
-
   ReaderInfo before;
   ReaderInfo after;
   {
     const std::lock_guard lock(mutex_);
     before = reader.info;
-    ReaderInfo& info = reader.info;
-    info.card_present = present;
-    info.card_mute = (event & SCARD_STATE_MUTE) != 0;
-    info.card_in_use = (event & SCARD_STATE_INUSE) != 0;
-    info.card_exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
-    const DWORD atr_length = std::min<DWORD>(state.cbAtr, sizeof state.rgbAtr);
-    info.atr = present ? Bytes(state.rgbAtr, state.rgbAtr + atr_length) : Bytes{};
-    info.card_events = events;
-    after = info;
+    apply_reader_state(reader.info, state);
+    after = reader.info;
   }
   if (after.ignored) return;
+  const bool present = after.card_present;
+  const std::uint32_t events = after.card_events;
 
   // pcsc-lite counts insertions and removals per reader: a jump of two or more with the card
   // present both times means it was taken out and put back between two of our calls.

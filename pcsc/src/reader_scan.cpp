@@ -1,7 +1,5 @@
 #include "onshi/pcsc/reader_scan.hpp"
 
-#include <algorithm>
-
 #include "onshi/pcsc/pcsc_error.hpp"
 
 namespace onshi::pcsc {
@@ -28,16 +26,7 @@ Result<std::vector<ReaderInfo>> scan_readers(const std::shared_ptr<Context>& con
     }
     ReaderInfo info;
     info.identity = std::move(identity).value();
-    const DWORD event = states[i].dwEventState;
-    info.card_present = (event & SCARD_STATE_PRESENT) != 0;
-    info.card_mute = (event & SCARD_STATE_MUTE) != 0;
-    info.card_in_use = (event & SCARD_STATE_INUSE) != 0;
-    info.card_exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
-    info.card_events = static_cast<std::uint32_t>(event >> 16);
-    if (info.card_present) {
-      const DWORD n = std::min<DWORD>(states[i].cbAtr, sizeof states[i].rgbAtr);
-      info.atr.assign(states[i].rgbAtr, states[i].rgbAtr + n);
-    }
+    apply_reader_state(info, states[i]);
     out.push_back(std::move(info));
   }
   return out;

@@ -44,6 +44,9 @@ struct ReaderInfo {
   std::uint32_t card_events = 0;  // insertions + removals seen by pcscd (upper 16 bits)
 };
 
+// Copies what SCardGetStatusChange reported for a reader (presence, flags, ATR, event counter).
+void apply_reader_state(ReaderInfo& info, const SCARD_READERSTATE& state);
+
 struct MonitorEvent {
   enum class Kind { service_changed, reader_added, reader_removed, card_inserted, card_removed };
   Kind kind;
