@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -122,7 +123,9 @@ struct Handle {
     if (length > rx.size()) {
       return fail(Errc::pcsc_failure, fmt::format("SCardTransmit reported {} bytes for a {}-byte buffer", length, rx.size()));
     }
-    return Bytes(rx.begin(), rx.begin() + length);
+    Bytes answer(rx.begin(), rx.begin() + length);
+    secure_wipe(rx.data(), length);  // answers may carry personal data; keep one copy only
+    return answer;
   }
 
   // Some drivers (vpcd) answer an APDU that met a removal with zero bytes and success, and pcscd
@@ -134,13 +137,8 @@ struct Handle {
     if (parsed || !raw.empty()) return parsed;
     const auto give_up = std::chrono::steady_clock::now() + kRemovalGrace;
     do {
-      char name[MAX_READERNAME + 1] = {};
-      DWORD name_length = sizeof name - 1;
       DWORD state = 0;
-      DWORD active = 0;
-      BYTE atr[MAX_ATR_SIZE] = {};
-      DWORD atr_length = sizeof atr;
-      const LONG rv = api().status(handle, name, &name_length, &state, &active, atr, &atr_length);
+      const LONG rv = query_status(&state, nullptr, nullptr);
       if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
           (rv == SCARD_S_SUCCESS && (state & SCARD_ABSENT) != 0)) {
         removed = true;
@@ -152,18 +150,38 @@ struct Handle {
     return parsed;
   }
 
-  Result<ResponseApdu> exchange_apdu(const CommandApdu& command) {
+  // SCardStatus; any of the outputs may be null.
+  LONG query_status(DWORD* state, DWORD* active_protocol, Bytes* atr_out) {
+    char name[MAX_READERNAME + 1] = {};
+    DWORD name_length = sizeof name - 1;
+    DWORD s = 0;
+    DWORD p = 0;
+    BYTE atr[MAX_ATR_SIZE] = {};
+    DWORD atr_length = sizeof atr;
+    const LONG rv = api().status(handle, name, &name_length, &s, &p, atr, &atr_length);
+    if (state != nullptr) *state = s;
+    if (active_protocol != nullptr) *active_protocol = p;
+    if (atr_out != nullptr) atr_out->assign(atr, atr + std::min<DWORD>(atr_length, sizeof atr));
+    return rv;
+  }
+
+  // One command, one answer. The encoded command is wiped: a VERIFY carries a PIN.
+  Result<ResponseApdu> send(const CommandApdu& command) {
     ONSHI_TRY_ASSIGN(Bytes encoded, command.encode());
-    ONSHI_TRY_ASSIGN(Bytes raw, exchange(encoded));
-    ONSHI_TRY_ASSIGN(ResponseApdu response, parse_answer(raw));
+    auto raw = exchange(encoded);
+    secure_wipe(encoded.data(), encoded.size());
+    if (!raw) return std::move(raw).error();
+    return parse_answer(*raw);
+  }
+
+  Result<ResponseApdu> exchange_apdu(const CommandApdu& command) {
+    ONSHI_TRY_ASSIGN(ResponseApdu response, send(command));
 
     if (response.sw1 == 0x6C && command.le) {
       // Wrong Le: the card did not execute, it tells the exact length; send once more with it.
       CommandApdu again = command;
       again.le = response.sw2 == 0 ? kShortMaxLe : response.sw2;
-      ONSHI_TRY_ASSIGN(Bytes encoded2, again.encode());
-      ONSHI_TRY_ASSIGN(Bytes raw2, exchange(encoded2));
-      ONSHI_TRY_ASSIGN(response, parse_answer(raw2));
+      ONSHI_TRY_ASSIGN(response, send(again));
     }
 
     Bytes data = std::move(response.data);
@@ -174,9 +192,7 @@ struct Handle {
       }
       const CommandApdu get_response{static_cast<std::uint8_t>(command.cla & 0x03), 0xC0, 0x00,
                                      0x00, {}, response.sw2 == 0 ? kShortMaxLe : response.sw2};
-      ONSHI_TRY_ASSIGN(Bytes encoded3, get_response.encode());
-      ONSHI_TRY_ASSIGN(Bytes raw3, exchange(encoded3));
-      ONSHI_TRY_ASSIGN(response, parse_answer(raw3));
+      ONSHI_TRY_ASSIGN(response, send(get_response));
       data.insert(data.end(), response.data.begin(), response.data.end());
     }
     response.data = std::move(data);
@@ -313,18 +329,12 @@ Result<CardStatus> Card::status() {
   return state_->run<CardStatus>(
       [h]() -> Result<CardStatus> {
         if (h->removed) return h->removed_error("SCardStatus");
-        char name[MAX_READERNAME + 1] = {};
-        DWORD name_length = sizeof name - 1;
+        CardStatus s;
         DWORD state = 0;
         DWORD protocol = 0;
-        BYTE atr[MAX_ATR_SIZE] = {};
-        DWORD atr_length = sizeof atr;
-        const LONG rv = h->api().status(h->handle, name, &name_length, &state, &protocol, atr, &atr_length);
+        const LONG rv = h->query_status(&state, &protocol, &s.atr);
         if (rv != SCARD_S_SUCCESS) return h->failure(rv, "SCardStatus");
-        if (atr_length > sizeof atr) atr_length = sizeof atr;
-        CardStatus s;
         s.reader = h->reader;
-        s.atr.assign(atr, atr + atr_length);
         s.protocol = protocol_from(protocol);
         s.state = static_cast<std::uint32_t>(state);
         return s;
