@@ -123,6 +123,19 @@ InsertOutcome insert_until(onshi::sim::VpcdCardSlot& slot,
   }
 }
 
+// The exit code when an insertion did not happen, nothing when the card is in.
+std::optional<int> exit_unless_inserted(InsertOutcome outcome, int exit_code) {
+  switch (outcome) {
+    case InsertOutcome::inserted:
+      return std::nullopt;
+    case InsertOutcome::stopped:
+      return kExitClean;
+    case InsertOutcome::failed:
+      break;
+  }
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -165,13 +178,8 @@ int main(int argc, char** argv) {
                   o.connect_timeout_s, o.host, o.port));
   int exit_code = kExitClean;
   const auto first_deadline = Clock::now() + std::chrono::seconds(o.connect_timeout_s);
-  switch (insert_until(slot, first_deadline, signals, exit_code)) {
-    case InsertOutcome::inserted:
-      break;
-    case InsertOutcome::stopped:
-      return kExitClean;
-    case InsertOutcome::failed:
-      return exit_code;
+  if (auto done = exit_unless_inserted(insert_until(slot, first_deadline, signals, exit_code), exit_code)) {
+    return *done;
   }
 
   for (;;) {
@@ -188,13 +196,8 @@ int main(int argc, char** argv) {
     }
     // The pause lets pcscd's presence poll (~400 ms) see the removal before the card returns.
     if (stop_requested(signals, std::chrono::milliseconds(o.reinsert_delay_ms))) return kExitClean;
-    switch (insert_until(slot, std::nullopt, signals, exit_code)) {
-      case InsertOutcome::inserted:
-        break;
-      case InsertOutcome::stopped:
-        return kExitClean;
-      case InsertOutcome::failed:
-        return exit_code;
+    if (auto done = exit_unless_inserted(insert_until(slot, std::nullopt, signals, exit_code), exit_code)) {
+      return *done;
     }
   }
 }
