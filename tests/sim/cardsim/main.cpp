@@ -178,9 +178,8 @@ int main(int argc, char** argv) {
                   o.connect_timeout_s, o.host, o.port));
   int exit_code = kExitClean;
   const auto first_deadline = Clock::now() + std::chrono::seconds(o.connect_timeout_s);
-  if (auto done = exit_unless_inserted(insert_until(slot, first_deadline, signals, exit_code), exit_code)) {
-    return *done;
-  }
+  const auto first = insert_until(slot, first_deadline, signals, exit_code);
+  if (auto done = exit_unless_inserted(first, exit_code)) return *done;
 
   for (;;) {
     if (stop_requested(signals, 200ms)) {
@@ -196,8 +195,7 @@ int main(int argc, char** argv) {
     }
     // The pause lets pcscd's presence poll (~400 ms) see the removal before the card returns.
     if (stop_requested(signals, std::chrono::milliseconds(o.reinsert_delay_ms))) return kExitClean;
-    if (auto done = exit_unless_inserted(insert_until(slot, std::nullopt, signals, exit_code), exit_code)) {
-      return *done;
-    }
+    const auto again = insert_until(slot, std::nullopt, signals, exit_code);
+    if (auto done = exit_unless_inserted(again, exit_code)) return *done;
   }
 }
