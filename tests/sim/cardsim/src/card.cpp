@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "iso_commands.hpp"
+#include "onshi/sim/jpki_handler.hpp"
 #include "onshi/sim/status_words.hpp"
 
 namespace onshi::sim {
@@ -36,6 +37,13 @@ Card::Card(Persona persona)
       behaviour_(persona.behaviour),
       random_(fresh_seed()) {
   state_.files = std::move(persona.files);
+  if (persona.jpki) {
+    // The loader added the JPKI DF, so registering on it cannot fail.
+    const auto jpki_df = state_.files.find_df_by_aid(jpki::kAid);
+    if (jpki_df) {
+      handlers_[*jpki_df] = std::make_unique<JpkiHandler>(std::move(*persona.jpki));
+    }
+  }
 }
 
 const Bytes& Card::power_on() {
@@ -76,7 +84,7 @@ Status Card::register_handler(NodeId df, std::unique_ptr<CommandHandler> handler
 
 Bytes Card::process(ByteView command_apdu) {
   if (!powered_) return Response::status(sw::kNoPreciseDiagnosis).to_bytes();
-  const auto command = decode_command_apdu(command_apdu);
+  auto command = decode_command_apdu(command_apdu);
   if (!command) {
     pending_.clear();
     return Response::status(sw::kWrongLength).to_bytes();
@@ -85,7 +93,10 @@ Bytes Card::process(ByteView command_apdu) {
     return get_response(*command).to_bytes();
   }
   pending_.clear();  // T=0: any other command abandons what GET RESPONSE has not fetched
-  return frame_for_transport(dispatch(*command)).to_bytes();
+  auto answer = frame_for_transport(dispatch(*command)).to_bytes();
+  // The decoded copy may hold a PIN (VERIFY); the caller owns and wipes the raw bytes.
+  secure_wipe(command->data.data(), command->data.size());
+  return answer;
 }
 
 Response Card::dispatch(const CommandApdu& command) {

@@ -8,78 +8,19 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "jpki_persona.hpp"
 #include "onshi/sim/atr.hpp"
+#include "persona_json.hpp"
 
 namespace onshi::sim {
 namespace {
 
 using nlohmann::json;
+using namespace persona_json;
 
 constexpr std::size_t kMaxPersonaFileBytes = 4 * 1024 * 1024;  // a persona is a small text file
 constexpr std::uint8_t kDefaultFill = 0xFF;  // unwritten card memory reads FF (§1.6: FF filler)
 constexpr std::size_t kCounterPeriod = 251;  // prime to 256: a misplaced 256-byte chunk shows
-
-Unexpected invalid(const std::string& path, std::string_view why) {
-  return fail(Errc::config_invalid, fmt::format("{}: {}", path, why));
-}
-
-std::string_view type_name(const json& j) { return j.type_name(); }
-
-// "files[0]" + "fid" -> "files[0].fid"; top-level fields have an empty parent path.
-std::string join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-}
-
-// Every key of `object` must be one of `allowed`: a misspelt key is a mistake, not a no-op.
-Status check_keys(const json& object, const std::string& path,
-                  std::initializer_list<std::string_view> allowed) {
-  for (const auto& item : object.items()) {
-    bool known = false;
-    for (std::string_view a : allowed) known = known || item.key() == a;
-    if (!known) return invalid(path, fmt::format("unknown field \"{}\"", item.key()));
-  }
-  return {};
-}
-
-Result<std::string> get_string(const json& object, const char* key, const std::string& path) {
-  const json& v = object.at(key);
-  if (!v.is_string()) {
-    return invalid(join(path, key), fmt::format("expected a string, got {}", type_name(v)));
-  }
-  return v.get<std::string>();
-}
-
-Result<std::int64_t> get_integer(const json& object, const char* key, const std::string& path,
-                                 std::int64_t min, std::int64_t max) {
-  const json& v = object.at(key);
-  const std::string where = join(path, key);
-  if (!v.is_number_integer()) {
-    return invalid(where, fmt::format("expected an integer, got {}", type_name(v)));
-  }
-  const bool too_big =
-      v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(max);
-  if (too_big || v.get<std::int64_t>() < min || v.get<std::int64_t>() > max) {
-    return invalid(where, fmt::format("{} is outside {}..{}", v.dump(), min, max));
-  }
-  return v.get<std::int64_t>();
-}
-
-Result<Bytes> get_hex(const json& object, const char* key, const std::string& path,
-                      std::size_t min_size, std::size_t max_size) {
-  ONSHI_TRY_ASSIGN(const std::string text, get_string(object, key, path));
-  const std::string where = join(path, key);
-  auto bytes = from_hex(text);
-  if (!bytes) return invalid(where, "expected hex bytes such as \"3B 8A 80 01\"");
-  if (bytes->size() < min_size || bytes->size() > max_size) {
-    if (min_size == max_size) {
-      return invalid(where,
-                     fmt::format("expected {} bytes of hex, got {}", min_size, bytes->size()));
-    }
-    return invalid(where, fmt::format("expected {}..{} bytes of hex, got {}", min_size, max_size,
-                                      bytes->size()));
-  }
-  return std::move(*bytes);
-}
 
 Result<std::uint16_t> get_fid(const json& object, const std::string& path) {
   ONSHI_TRY_ASSIGN(const Bytes fid, get_hex(object, "fid", path, 2, 2));
@@ -88,12 +29,15 @@ Result<std::uint16_t> get_fid(const json& object, const std::string& path) {
 
 class PersonaParser {
  public:
+  explicit PersonaParser(std::filesystem::path base_dir) : base_dir_(std::move(base_dir)) {}
+
   Result<Persona> run(const json& root) {
     if (!root.is_object()) {
       return invalid("(top level)", fmt::format("expected an object, got {}", type_name(root)));
     }
     ONSHI_TRY(
-        check_keys(root, "(top level)", {"name", "description", "atr", "behaviour", "files"}));
+        check_keys(root, "(top level)",
+                   {"name", "description", "atr", "behaviour", "files", "jpki"}));
     for (const char* required : {"name", "atr", "files"}) {
       if (!root.contains(required)) return invalid(required, "missing");
     }
@@ -106,6 +50,10 @@ class PersonaParser {
 
     if (root.contains("behaviour")) ONSHI_TRY(parse_behaviour(root.at("behaviour")));
     ONSHI_TRY(parse_children(root.at("files"), "files", FileTree::kMf, 1));
+    if (root.contains("jpki")) {
+      ONSHI_TRY_ASSIGN(persona_.jpki,
+                       parse_jpki_section(root.at("jpki"), "jpki", base_dir_, persona_.files));
+    }
     return std::move(persona_);
   }
 
@@ -237,6 +185,7 @@ class PersonaParser {
     return data;
   }
 
+  std::filesystem::path base_dir_;
   Persona persona_;
   std::size_t file_count_ = 0;
 };
@@ -266,7 +215,7 @@ class SyntaxErrorLocator final : public nlohmann::json_sax<json> {
 
 }  // namespace
 
-Result<Persona> parse_persona(std::string_view json_text) {
+Result<Persona> parse_persona(std::string_view json_text, const std::filesystem::path& base_dir) {
   // No exceptions: a syntax error comes back as a discarded value (nlohmann's parse(..., false)).
   const json root = json::parse(json_text.begin(), json_text.end(), nullptr, false);
   if (root.is_discarded()) {
@@ -274,7 +223,7 @@ Result<Persona> parse_persona(std::string_view json_text) {
     json::sax_parse(json_text.begin(), json_text.end(), &locator);
     return fail(Errc::config_invalid, locator.message);
   }
-  return PersonaParser{}.run(root);
+  return PersonaParser{base_dir}.run(root);
 }
 
 Result<Persona> load_persona_file(const std::filesystem::path& path) {
@@ -292,7 +241,7 @@ Result<Persona> load_persona_file(const std::filesystem::path& path) {
     return fail(Errc::config_invalid,
                 fmt::format("{}: larger than {} bytes", path.string(), kMaxPersonaFileBytes));
   }
-  auto persona = parse_persona(content);
+  auto persona = parse_persona(content, path.parent_path());
   if (!persona) {
     return fail(persona.error().code,
                 fmt::format("{}: {}", path.string(), persona.error().message));

@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "onshi/bytes.hpp"
 #include "onshi/result.hpp"
 #include "onshi/sim/file_tree.hpp"
+#include "onshi/sim/jpki.hpp"
 
 namespace onshi::sim {
 
@@ -34,6 +36,9 @@ struct Persona {
   Bytes atr;
   Behaviour behaviour;
   FileTree files;
+  // The "jpki" section: Card registers a JpkiHandler on the JPKI DF, which the loader added to
+  // `files` with the certificate, token-info and key/PIN EFs.
+  std::optional<jpki::JpkiPersona> jpki;
 };
 
 // Limits that keep a hostile or mistaken persona from exhausting memory or the stack.
@@ -45,9 +50,13 @@ inline constexpr std::size_t kMaxEfSize = 0x8000;
 
 // Parses and validates a persona. Fails with Errc::config_invalid and a message naming the
 // offending field by its JSON path, e.g. `files[0].children[1].fid: expected 2 bytes of hex`.
-Result<Persona> parse_persona(std::string_view json_text);
+// Relative file names in the "jpki" section are taken from `base_dir` (default: the working
+// directory).
+Result<Persona> parse_persona(std::string_view json_text,
+                              const std::filesystem::path& base_dir = {});
 
-// Reads `path` and parses it; Errc::config_not_found when the file cannot be read.
+// Reads `path` and parses it, relative file names taken from its directory;
+// Errc::config_not_found when the file cannot be read.
 Result<Persona> load_persona_file(const std::filesystem::path& path);
 
 }  // namespace onshi::sim

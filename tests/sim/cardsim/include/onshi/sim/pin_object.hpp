@@ -1,0 +1,39 @@
+// A PIN (key reference) with a retry counter, as cards-and-readers.md §1.4 describes the My
+// Number card's: the counter lives as long as the card (resets and power cycles keep it), the
+// verified state lives in the session's SecurityState (resets and power cycles clear it).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "onshi/bytes.hpp"
+#include "onshi/sim/command_handler.hpp"
+
+namespace onshi::sim {
+
+class PinObject {
+ public:
+  PinObject(std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
+            std::uint8_t max_tries, std::uint8_t tries_left);
+
+  // VERIFY without data (§1.4 "read the retry counter"): 9000 when already verified in this
+  // session, else 63Cx with x tries left (63C0 when blocked). Never spends a try.
+  std::uint16_t query(const SecurityState& security) const;
+  // VERIFY with data (§1.4 "status words for VERIFY"): 6984 once blocked (nothing is compared);
+  // right → counter back to max, verified, 9000; wrong → one try less (never below 0), not
+  // verified, 63Cx (63C0 for the attempt that blocks it).
+  std::uint16_t verify(ByteView presented, SecurityState& security);
+
+  bool verified(const SecurityState& security) const;
+  std::uint8_t reference() const noexcept { return reference_; }
+  std::uint8_t tries_left() const noexcept { return tries_left_; }
+  std::uint8_t max_tries() const noexcept { return max_tries_; }
+
+ private:
+  std::uint8_t reference_;
+  std::shared_ptr<const SecretBytes> value_;
+  std::uint8_t max_tries_;
+  std::uint8_t tries_left_;
+};
+
+}  // namespace onshi::sim
