@@ -94,9 +94,13 @@ std::string PcscRig::reader(int slot) const { return hil_ ? *hil_ : pcscd_->read
 sim::VpcdCardSlot& PcscRig::insert_card(int slot, const std::string& persona_json, sim::FaultScript faults) {
   auto persona = sim::parse_persona(persona_json);
   EXPECT_TRUE(persona) << persona.error().to_string();
+  return insert_persona(slot, std::move(persona).value(), faults);
+}
+
+sim::VpcdCardSlot& PcscRig::insert_persona(int slot, sim::Persona persona, sim::FaultScript faults) {
   sim::SlotOptions options;
   options.port = pcscd_->vpcd_port(slot);
-  slots_[slot] = std::make_unique<sim::VpcdCardSlot>(sim::Card(std::move(persona).value()), options);
+  slots_[slot] = std::make_unique<sim::VpcdCardSlot>(sim::Card(std::move(persona)), options);
   slots_[slot]->set_fault_script(faults);
   auto inserted = slots_[slot]->insert(std::chrono::steady_clock::now() + 5s);
   EXPECT_TRUE(inserted) << inserted.error().to_string();

@@ -16,6 +16,7 @@
 #include "onshi/pcsc/context.hpp"
 #include "onshi/pcsc/reader_monitor.hpp"
 #include "onshi/sim/fault_script.hpp"
+#include "onshi/sim/persona.hpp"
 #include "onshi/sim/private_pcscd.hpp"
 #include "onshi/sim/vpcd_card_slot.hpp"
 
@@ -60,6 +61,8 @@ class PcscRig : public ::testing::Test {
   // Inserts an emulated card into a vpcd slot; fails the test if it cannot.
   sim::VpcdCardSlot& insert_card(int slot = 0, const std::string& persona_json = test_persona_json(),
                                  sim::FaultScript faults = {});
+  // The same for a persona already loaded (e.g. from a file whose paths are relative to it).
+  sim::VpcdCardSlot& insert_persona(int slot, sim::Persona persona, sim::FaultScript faults = {});
   void remove_card(int slot = 0);
   // A card connection through a fresh context (as a second program would have).
   Result<pcsc::Card> connect(int slot = 0, pcsc::CardOptions options = {});
