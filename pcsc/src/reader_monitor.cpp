@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "onshi/log.hpp"
 #include "onshi/pcsc/context.hpp"
