@@ -39,6 +39,21 @@ constexpr std::array kTable{
     ErrcInfo{Errc::apdu_malformed_response, "apdu_malformed_response",
              "the card's response is malformed"},
     ErrcInfo{Errc::card_status, "card_status", "the card answered with an error status word"},
+    ErrcInfo{Errc::card_unsupported, "card_unsupported",
+             "the card is not a supported card, or lacks the needed application"},
+    ErrcInfo{Errc::card_data_invalid, "card_data_invalid",
+             "data read from the card is malformed"},
+    ErrcInfo{Errc::pin_format, "pin_format",
+             "the PIN has the wrong format (it was not sent to the card)"},
+    ErrcInfo{Errc::pin_wrong, "pin_wrong", "the PIN is wrong"},
+    ErrcInfo{Errc::pin_blocked, "pin_blocked",
+             "the PIN is blocked; only the municipal office can unblock it"},
+    ErrcInfo{Errc::pin_last_try, "pin_last_try",
+             "only one PIN try is left: refused without an explicit use-last-try flag"},
+    ErrcInfo{Errc::pin_not_set, "pin_not_set",
+             "the card has no PIN for this function (a PIN-less card)"},
+    ErrcInfo{Errc::pin_state_unknown, "pin_state_unknown",
+             "the card does not report its PIN retry counter"},
 };
 
 constexpr bool table_is_dense() {
@@ -48,7 +63,7 @@ constexpr bool table_is_dense() {
   return true;
 }
 static_assert(table_is_dense(), "kTable must list every Errc in declaration order");
-static_assert(kTable.size() == static_cast<std::size_t>(Errc::card_status) + 1,
+static_assert(kTable.size() == static_cast<std::size_t>(Errc::pin_state_unknown) + 1,
               "kTable must cover every Errc");
 
 }  // namespace

@@ -181,7 +181,9 @@ struct Handle {
       // Wrong Le: the card did not execute, it tells the exact length; send once more with it.
       CommandApdu again = command;
       again.le = response.sw2 == 0 ? kShortMaxLe : response.sw2;
-      ONSHI_TRY_ASSIGN(response, send(again));
+      auto resent = send(again);
+      secure_wipe(again.data.data(), again.data.size());  // the copy may hold a PIN
+      ONSHI_TRY_ASSIGN(response, std::move(resent));
     }
 
     Bytes data = std::move(response.data);
@@ -278,10 +280,25 @@ Result<Card> Card::connect(std::shared_ptr<Context> context, const std::string& 
 
 const std::string& Card::reader() const noexcept { return state_->handle->reader; }
 Protocol Card::protocol() const noexcept { return protocol_from(state_->handle->protocol); }
+ShareMode Card::share_mode() const noexcept { return state_->options.share; }
 
 Result<ResponseApdu> Card::transmit(const CommandApdu& command) {
   auto h = state_->handle;
   return state_->run<ResponseApdu>([h, command] { return h->exchange_apdu(command); },
+                                   "SCardTransmit");
+}
+
+Result<ResponseApdu> Card::transmit_sensitive(CommandApdu&& command) {
+  // Shared, so the one copy lives exactly as long as the job that may still be running.
+  struct Wiped {
+    CommandApdu apdu;
+    ~Wiped() { secure_wipe(apdu.data.data(), apdu.data.size()); }
+  };
+  auto secret = std::make_shared<Wiped>();
+  secret->apdu = std::move(command);
+  secure_wipe(command.data.data(), command.data.size());  // moved-from: normally empty already
+  auto h = state_->handle;
+  return state_->run<ResponseApdu>([h, secret] { return h->exchange_apdu(secret->apdu); },
                                    "SCardTransmit");
 }
 

@@ -125,22 +125,63 @@ Result<Bytes> read_certificate(Card& card, std::uint16_t fid) {
   return out;
 }
 
-Result<PinStatus> read_pin_status(Card& card, std::uint16_t pin_fid) {
-  ONSHI_TRY(select_file(card, pin_fid));
-  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0x20, 0x00, 0x80, {}, std::nullopt}));
-  PinStatus s;
-  if (r.ok()) {
-    s.verified = true;
-  } else if (auto n = sw_retries(r.sw())) {
-    s.tries_left = *n;
-    s.blocked = *n == 0;
-  } else if (r.sw() == 0x6984) {
-    s.tries_left = 0;
-    s.blocked = true;
-  } else if (r.sw() != 0x6300) {
-    return sw_error(r.sw(), fmt::format("VERIFY (counter) EF {:04X}", pin_fid));
+Result<CertificateAvailability> read_certificate_availability(Card& card) {
+  ONSHI_TRY(select_file(card, kEfCertificateAvailability));
+  ONSHI_TRY_ASSIGN(auto r, card.transmit(read_binary(0, 3)));
+  ONSHI_TRY(expect_ok(r, "READ BINARY EF 0008"));
+  if (r.data.size() < 2) {
+    return fail(Errc::card_data_invalid, fmt::format("EF 0008 holds {} bytes, expected 3", r.data.size()));
   }
-  return s;
+  return CertificateAvailability{r.data[0] == 0x8F, r.data[1] == 0x8F};
+}
+
+Result<bool> has_pin_less_marker(Card& card) {
+  // READ BINARY by SFI (§1.6): 1 APDU, and it leaves no EF of interest selected.
+  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0xB0, static_cast<std::uint8_t>(0x80 | kEfPinLessMarker), 0x00,
+                                          {}, kPinLessMarker.size()}));
+  if (!r.ok()) return false;  // a real card: no such EF
+  return r.data.size() == kPinLessMarker.size() &&
+         std::equal(r.data.begin(), r.data.end(), kPinLessMarker.begin(),
+                    [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
+}
+
+KeyFiles key_files(Key key) noexcept {
+  return key == Key::auth ? KeyFiles{kEfAuthPin, kEfAuthKey, kEfAuthCertificate}
+                          : KeyFiles{kEfSignPin, kEfSignKey, kEfSignCertificate};
+}
+
+PinReference pin_reference(Key key) noexcept {
+  if (key == Key::auth) return PinReference{kAid, kEfAuthPin, "JPKI auth PIN (0018)", PinFormat::four_digits};
+  return PinReference{kAid, kEfSignPin, "JPKI signature password (001B)", PinFormat::jpki_sign_password};
+}
+
+HashAlgorithm signature_hash(const KeyInfo& key) noexcept {
+  return key.kind == KeyInfo::Kind::ec_p384 ? HashAlgorithm::sha384 : HashAlgorithm::sha256;
+}
+
+Result<Bytes> signature_input(const KeyInfo& key, ByteView message) {
+  const Bytes h = hash(signature_hash(key), message);
+  if (key.kind == KeyInfo::Kind::ec_p384) return h;  // invented variant: the raw hash
+  return digest_info(HashAlgorithm::sha256, h);
+}
+
+Result<Bytes> compute_signature(Card& card, Key key, const KeyInfo& key_info, ByteView input) {
+  const std::uint16_t key_ef = key_files(key).key;
+  ONSHI_TRY(select_file(card, key_ef));
+  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x80, 0x2A, 0x00, 0x80, Bytes(input.begin(), input.end()), 256}));
+  if (r.sw() == 0x6982) {
+    return fail(Errc::card_status,
+                fmt::format("COMPUTE DIGITAL SIGNATURE with key {:04X}: the PIN is not verified (6982)", key_ef));
+  }
+  ONSHI_TRY(expect_ok(r, fmt::format("COMPUTE DIGITAL SIGNATURE with key {:04X}", key_ef)));
+  const std::size_t want = key_info.kind == KeyInfo::Kind::ec_p384
+                               ? 96
+                               : static_cast<std::size_t>((key_info.bits + 7) / 8);
+  if (r.data.size() != want) {
+    return fail(Errc::card_data_invalid, fmt::format("the card returned a {}-byte signature for a {} key (expected {})",
+                                                     r.data.size(), key_info.name(), want));
+  }
+  return std::move(r.data);
 }
 
 }  // namespace onshi::pcsc::jpki

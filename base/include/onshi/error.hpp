@@ -41,6 +41,15 @@ enum class Errc : std::uint16_t {
   apdu_invalid,
   apdu_malformed_response,
   card_status,
+  // card applications and PINs (cards-and-readers.md §1.4, §1.10)
+  card_unsupported,
+  card_data_invalid,
+  pin_format,
+  pin_wrong,
+  pin_blocked,
+  pin_last_try,
+  pin_not_set,
+  pin_state_unknown,
 };
 
 struct ErrcInfo {

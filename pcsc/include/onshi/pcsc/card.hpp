@@ -53,9 +53,14 @@ class Card {
 
   const std::string& reader() const noexcept;
   Protocol protocol() const noexcept;
+  ShareMode share_mode() const noexcept;
 
   // One exchange, with GET RESPONSE for 61xx and one re-send with the exact Le for 6Cxx.
   Result<ResponseApdu> transmit(const CommandApdu& command);
+  // The same, for a command whose data is a secret (a PIN): the command is moved in, never
+  // copied, and its data wiped once the exchange is over, even when the deadline passed first
+  // and the call is still stuck in pcscd.
+  Result<ResponseApdu> transmit_sensitive(CommandApdu&& command);
   // Bytes in, bytes out: no status-word handling at all (for technicians' raw APDUs).
   Result<Bytes> transmit_raw(ByteView command);
 
