@@ -46,7 +46,8 @@ class ScriptedReader final : public pcsc::PcscApi {
 };
 
 // Fills `reader` with the chunks of `data` and connects a card through it.
-inline Result<pcsc::Card> connect_scripted(ScriptedReader& reader, const std::uint8_t* data, std::size_t size) {
+inline Result<pcsc::Card> connect_scripted(ScriptedReader& reader, const std::uint8_t* data, std::size_t size,
+                                          pcsc::CardOptions options = {}) {
   reader.answers.clear();
   for (std::size_t i = 0; i + 2 <= size;) {
     const std::size_t n = (std::size_t{data[i]} << 8) | data[i + 1];
@@ -56,7 +57,7 @@ inline Result<pcsc::Card> connect_scripted(ScriptedReader& reader, const std::ui
     i += take;
   }
   auto context = pcsc::Context::establish(reader);
-  return pcsc::Card::connect(std::make_shared<pcsc::Context>(std::move(context).value()), "fuzz");
+  return pcsc::Card::connect(std::make_shared<pcsc::Context>(std::move(context).value()), "fuzz", options);
 }
 
 }  // namespace onshi::fuzz
