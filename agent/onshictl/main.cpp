@@ -1,5 +1,5 @@
-// onshictl: the technician's tool. This first version lists readers and cards directly through
-// pcscd; later commands go through the onshid agent when it answers (and say which they used).
+// onshictl: the technician's tool. Every command asks the onshid agent first (its API socket) and
+// acts on the hardware itself only when onshid does not answer, and says which it did.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "agent_client.hpp"
+#include "card_commands.hpp"
+#include "exit_codes.hpp"
 #include "onshi/bytes.hpp"
 #include "onshi/config/config.hpp"
 #include "onshi/pcsc/context.hpp"
@@ -15,10 +18,7 @@
 
 namespace {
 
-// Exit codes shared by every onshictl command.
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitNoService = 3;
+using namespace onshi::ctl;
 
 nlohmann::json to_json(const onshi::pcsc::ReaderInfo& r) {
   nlohmann::json j;
@@ -36,12 +36,20 @@ nlohmann::json to_json(const onshi::pcsc::ReaderInfo& r) {
   return j;
 }
 
-int cmd_readers(bool json) {
+int cmd_readers(const CardCommandOptions& o) {
+  const bool json = o.json;
+  const AgentClient client(agent_socket(o.socket, o.config_path));
+  auto attempt = try_agent(client, o.direct, "GET", "/v1/readers");
+  if (attempt.reply) {
+    fmt::print("Via: onshid ({})\n{}\n", client.socket().string(), attempt.reply->body);
+    return attempt.reply->status < 300 ? kExitOk : kExitFailure;
+  }
+  const std::string via = fmt::format("hardware directly ({})", attempt.why_direct);
   auto context = onshi::pcsc::Context::establish();
   if (!context) {
     const auto& e = context.error();
     if (json) {
-      std::puts(nlohmann::json{{"source", "pcscd"}, {"error", {{"code", onshi::errc_name(e.code)}, {"message", e.message}}}}
+      std::puts(nlohmann::json{{"source", "pcscd"}, {"via", via}, {"error", {{"code", onshi::errc_name(e.code)}, {"message", e.message}}}}
                     .dump(2)
                     .c_str());
     } else {
@@ -59,12 +67,12 @@ int cmd_readers(bool json) {
     return readers.error().code == onshi::Errc::pcsc_no_service ? kExitNoService : kExitFailure;
   }
   if (json) {
-    nlohmann::json out{{"source", "pcscd"}, {"readers", nlohmann::json::array()}};
+    nlohmann::json out{{"source", "pcscd"}, {"via", via}, {"readers", nlohmann::json::array()}};
     for (const auto& r : *readers) out["readers"].push_back(to_json(r));
     std::puts(out.dump(2).c_str());
     return kExitOk;
   }
-  fmt::print("Source: pcscd directly (no onshid agent in this version)\n");
+  fmt::print("Via: {}\n", via);
   if (readers->empty()) {
     fmt::print("No readers found.\n");
     return kExitOk;
@@ -102,16 +110,56 @@ int cmd_config_check(const std::string& path) {
 int main(int argc, char** argv) {
   CLI::App app{"onshictl: readers, cards and the onshi agent, for technicians"};
   app.require_subcommand(1);
-  bool json = false;
+  CardCommandOptions o;
+  std::optional<std::string> socket;
+  app.add_option("--socket", socket, "onshid's API socket (default: [api] socket of the configuration)");
+  app.add_option("--config", o.config_path, "Configuration file (default /etc/onshi/onshi.toml)");
+  app.add_flag("--direct", o.direct, "Act on the hardware even when onshid answers");
+
   auto* readers = app.add_subcommand("readers", "List card readers, their identity and the card's ATR");
-  readers->add_flag("--json", json, "Machine-readable output");
+  readers->add_flag("--json", o.json, "Machine-readable output");
+
+  auto* card = app.add_subcommand("card", "The card in a reader: information, PIN check, test signature");
+  card->require_subcommand(1);
+  auto add_common = [&](CLI::App* sub) {
+    sub->add_option("--reader,-r", o.reader, "Reader name, identity or index (default: the one reader with a card)");
+    sub->add_flag("--json", o.json, "Machine-readable output");
+  };
+  auto* info = card->add_subcommand("info", "Kind, ATR, certificate, PIN tries left (never spends a try)");
+  add_common(info);
+  std::string pin_ref = "auth";
+  auto* verify = card->add_subcommand("verify-pin", "Check a PIN (read from the terminal or stdin, never argv)");
+  add_common(verify);
+  verify->add_option("--pin", pin_ref, "Which PIN: auth (JPKI 0018), sign (JPKI 001B), kenmen (券面事項入力補助 0011)")
+      ->check(CLI::IsMember({"auth", "sign", "kenmen"}));
+  verify->add_flag("--use-last-try", o.use_last_try, "Allow spending the last try (the card locks if it is wrong)");
+  std::string key = "auth";
+  std::optional<std::string> in;
+  std::optional<std::string> out;
+  auto* sign = card->add_subcommand("sign", "A test signature with a JPKI key (PIN from the terminal or stdin)");
+  add_common(sign);
+  sign->add_option("--key", key, "auth (利用者証明用) or sign (署名用)")->check(CLI::IsMember({"auth", "sign"}));
+  sign->add_option("--in", in, "File to sign (default: 32 random bytes)");
+  sign->add_option("--out", out, "Write the raw signature here");
+  sign->add_flag("--use-last-try", o.use_last_try, "Allow spending the last try (the card locks if it is wrong)");
+  std::string which = "auth";
+  auto* cert = card->add_subcommand("cert", "The JPKI certificate, PEM on stdout or DER to --out (no PIN)");
+  add_common(cert);
+  cert->add_option("--which", which, "auth, auth-ca or sign-ca")->check(CLI::IsMember({"auth", "auth-ca", "sign-ca"}));
+  cert->add_option("--out", out, "Write DER here instead of PEM to stdout");
+
   auto* config = app.add_subcommand("config", "Configuration file");
   config->require_subcommand(1);
   std::string config_path = "/etc/onshi/onshi.toml";
   auto* check = config->add_subcommand("check", "Check a configuration file and say what is wrong");
   check->add_option("file", config_path, "The file (default /etc/onshi/onshi.toml)");
   CLI11_PARSE(app, argc, argv);
-  if (readers->parsed()) return cmd_readers(json);
+  o.socket = socket;
+  if (readers->parsed()) return cmd_readers(o);
+  if (info->parsed()) return card_info(o);
+  if (verify->parsed()) return card_verify_pin(o, pin_ref);
+  if (sign->parsed()) return card_sign(o, key, in, out);
+  if (cert->parsed()) return card_certificate(o, which, out);
   if (check->parsed()) return cmd_config_check(config_path);
   return kExitFailure;
 }

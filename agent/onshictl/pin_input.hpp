@@ -1,0 +1,16 @@
+// Reading a PIN for onshictl: from the terminal without echo, or one line from standard input
+// (for scripts and test rigs). Never from the command line, where `ps` and shell history see it.
+#pragma once
+
+#include <string_view>
+
+#include "onshi/bytes.hpp"
+#include "onshi/result.hpp"
+
+namespace onshi::ctl {
+
+// `prompt` goes to the terminal (/dev/tty) when stdin is one; the line ending is dropped.
+// The PIN lives only in the returned SecretBytes; every intermediate buffer is wiped.
+Result<SecretBytes> read_pin(std::string_view prompt);
+
+}  // namespace onshi::ctl
