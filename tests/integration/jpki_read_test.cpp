@@ -10,63 +10,18 @@
 #include <sstream>
 
 #include "onshi/pcsc/jpki_ap.hpp"
-#include "onshi/sim/jpki_test_pki.hpp"
-#include "pcsc_rig.hpp"
+#include "jpki_rig.hpp"
 
 namespace onshi::test {
 namespace {
 
 namespace jpki = pcsc::jpki;
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Bytes pem_to_der(const std::filesystem::path& pem) {
-  const std::string text = read_text(pem);
-  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (cert == nullptr) return {};
-  unsigned char* der = nullptr;
-  const int n = i2d_X509(cert, &der);
-  Bytes out(der, der + std::max(n, 0));
-  OPENSSL_free(der);
-  X509_free(cert);
-  return out;
-}
-
-class JpkiRead : public PcscRig {
- protected:
-  void SetUp() override {
-    PcscRig::SetUp();
-    if (on_hardware()) return;
-    dir_ = std::filesystem::temp_directory_path() / ("onshi-jpki-read-" + std::to_string(::getpid()));
-    auto made = sim::testpki::generate_jpki_personas(dir_, sim::testpki::today_jst());
-    ASSERT_TRUE(made) << made.error().to_string();
-    pki_ = std::move(made).value();
-  }
-  void TearDown() override {
-    PcscRig::TearDown();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  sim::VpcdCardSlot& insert_generated(std::size_t which) {
-    auto persona = sim::load_persona_file(pki_.personas.at(which).persona_file);
-    EXPECT_TRUE(persona) << persona.error().to_string();
-    return insert_persona(0, std::move(persona).value());
-  }
-  std::filesystem::path dir_;
-  sim::testpki::Generated pki_;
-};
+using JpkiRead = JpkiRig;
 
 TEST_F(JpkiRead, CardIsDetectedAndItsAuthCertificateReadExactly) {
   require_emulator();
-  const auto& persona = pki_.personas.at(0);
-  auto& slot = insert_generated(0);
+  auto& slot = insert_named("jpki-card");
   auto card = connect();
   ASSERT_TRUE(card) << card.error().to_string();
 
@@ -78,14 +33,14 @@ TEST_F(JpkiRead, CardIsDetectedAndItsAuthCertificateReadExactly) {
   const auto before = slot.apdu_count();
   auto cert = jpki::read_certificate(*card, jpki::kEfAuthCertificate);
   ASSERT_TRUE(cert) << cert.error().to_string();
-  EXPECT_EQ(*cert, pem_to_der(persona.auth_cert_pem));
+  EXPECT_EQ(*cert, auth_certificate_der("jpki-card"));
   // SELECT EF + one READ BINARY per started 256 bytes: the fewest short APDUs (§1.6).
   EXPECT_EQ(slot.apdu_count() - before, 1 + (cert->size() + 255) / 256);
 }
 
 TEST_F(JpkiRead, PinCountersAreReadWithoutSpendingATry) {
   require_emulator();
-  insert_generated(0);
+  insert_named("jpki-card");
   auto card = connect();
   ASSERT_TRUE(card);
   ASSERT_TRUE(jpki::detect(*card)->jpki);
@@ -101,7 +56,7 @@ TEST_F(JpkiRead, PinCountersAreReadWithoutSpendingATry) {
 
 TEST_F(JpkiRead, SmartphoneTokenIsToldApart) {
   require_emulator();
-  insert_generated(1);
+  insert_named("jpki-smartphone");
   auto card = connect();
   ASSERT_TRUE(card);
   auto detected = jpki::detect(*card);
