@@ -153,7 +153,12 @@ int main(int argc, char** argv) {
   std::string config_path = "/etc/onshi/onshi.toml";
   auto* check = config->add_subcommand("check", "Check a configuration file and say what is wrong");
   check->add_option("file", config_path, "The file (default /etc/onshi/onshi.toml)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and exits 0; every usage error is exit 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
   o.socket = socket;
   if (readers->parsed()) return cmd_readers(o);
   if (info->parsed()) return card_info(o);

@@ -4,7 +4,10 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
@@ -12,17 +15,54 @@ namespace onshi::test {
 namespace {
 
 struct Generated {
+  bool shared = false;  // ctest's, not ours to delete
   std::filesystem::path dir;
   sim::testpki::Generated pki;
   sim::PersonaManifest manifest;
 };
 std::optional<Generated> g_generated;
 
+std::string pin_value(const nlohmann::json& section, const char* key) {
+  if (!section.is_object() || !section.contains(key)) return {};
+  return section[key].value("value", "");
+}
+
+// What the generator reported for a persona, read back from the files it wrote.
+Result<sim::testpki::GeneratedPersona> load_generated_persona(const std::filesystem::path& dir, const std::string& name) {
+  sim::testpki::GeneratedPersona p;
+  p.name = name;
+  p.persona_file = dir / (name + ".json");
+  std::ifstream in(p.persona_file);
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("jpki")) return fail(Errc::config_invalid, p.persona_file.string() + ": not a JPKI persona");
+  const auto& jp = j["jpki"];
+  p.auth_cert_pem = dir / jp["auth_cert"].value("file", "");
+  p.auth_pin = pin_value(jp, "auth_pin");
+  p.sign_pin = pin_value(jp, "sign_pin");
+  if (j.contains("kenmen")) p.kenmen_pin = pin_value(j["kenmen"], "pin");
+  return p;
+}
+
 }  // namespace
 
 void JpkiRig::SetUpTestSuite() {
   if (g_generated) return;
   Generated g;
+  // ctest generates them once for the whole run (tests/integration/CMakeLists.txt).
+  if (const char* shared = std::getenv("ONSHI_JPKI_PERSONAS"); shared != nullptr && *shared != '\0') {
+    auto manifest = sim::load_persona_manifest(std::filesystem::path(shared) / "manifest.json");
+    ASSERT_TRUE(manifest) << manifest.error().to_string();
+    for (const auto& card : manifest->cards) {
+      auto p = load_generated_persona(shared, card.persona);
+      ASSERT_TRUE(p) << p.error().to_string();
+      g.pki.personas.push_back(std::move(p).value());
+    }
+    g.pki.manifest = std::filesystem::path(shared) / "manifest.json";
+    g.manifest = std::move(manifest).value();
+    g.shared = true;
+    g_generated = std::move(g);
+    return;
+  }
   g.dir = std::filesystem::temp_directory_path() / ("onshi-jpki-rig-" + std::to_string(::getpid()));
   auto made = sim::testpki::generate_jpki_personas(g.dir, sim::testpki::today_jst());
   ASSERT_TRUE(made) << made.error().to_string();
@@ -39,7 +79,7 @@ namespace {
 // Removes the generated keys when the test process ends.
 struct Cleanup {
   ~Cleanup() {
-    if (g_generated) {
+    if (g_generated && !g_generated->shared) {
       std::error_code ec;
       std::filesystem::remove_all(g_generated->dir, ec);
     }
