@@ -284,8 +284,14 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
     if (!pin) return report(pin.error(), o.json, "onshid");
     json body{{"pin_ref", which}, {"use_last_try", o.use_last_try}};
     if (o.reader) body["reader"] = *o.reader;
+    // The PIN is appended in place into a buffer reserved up front, so no temporary or
+    // reallocated copy of it is left unwiped (it is 4–16 ASCII characters: no JSON escaping).
     std::string text = body.dump();
-    text.insert(text.size() - 1, ",\"pin\":\"" + std::string(pin->view().begin(), pin->view().end()) + "\"");
+    text.pop_back();  // the closing brace
+    text.reserve(text.size() + pin->size() + 16);
+    text += ",\"pin\":\"";
+    for (auto c : pin->view()) text += static_cast<char>(c);
+    text += "\"}";
     pin->clear();
     auto reply = client.request("POST", "/v1/cards/verify-pin", text);
     secure_wipe(text.data(), text.size());
