@@ -276,12 +276,17 @@ int card_info(const CardCommandOptions& o) {
 }
 
 int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
+  const pcsc::PinReference ref = which == "sign"   ? jpki::pin_reference(jpki::Key::sign)
+                                 : which == "kenmen" ? pcsc::kenmen::pin_reference()
+                                                     : jpki::pin_reference(jpki::Key::auth);
   const AgentClient client(agent_socket(o.socket, o.config_path));
   // The PIN goes to onshid only once it is known to answer; ask it about the route first.
   auto attempt = try_agent(client, o.direct, "OPTIONS", "/v1/cards/verify-pin");
   if (attempt.reply && attempt.reply->status < 300) {
     auto pin = read_pin("PIN: ");
     if (!pin) return report(pin.error(), o.json, "onshid");
+    // Checked here too: only digits and A–Z go into the request, never anything to escape.
+    if (auto ok = pcsc::check_pin_format(*pin, ref.format); !ok) return report(ok.error(), o.json, "onshid");
     json body{{"pin_ref", which}, {"use_last_try", o.use_last_try}};
     if (o.reader) body["reader"] = *o.reader;
     // The PIN is appended in place into a buffer reserved up front, so no temporary or
@@ -300,9 +305,6 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
   }
   const std::string via = via_hardware(attempt.reply ? "onshid refused the route" : attempt.why_direct);
 
-  const pcsc::PinReference ref = which == "sign"   ? jpki::pin_reference(jpki::Key::sign)
-                                 : which == "kenmen" ? pcsc::kenmen::pin_reference()
-                                                     : jpki::pin_reference(jpki::Key::auth);
   auto hw = open_reader(o.reader);
   if (!hw) return report(hw.error(), o.json, via);
   auto pin = read_pin(fmt::format("{}: ", ref.name));
