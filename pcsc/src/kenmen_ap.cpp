@@ -1,6 +1,8 @@
 #include "onshi/pcsc/kenmen_ap.hpp"
 
 #include <fmt/format.h>
+#include <openssl/asn1.h>
+#include <openssl/err.h>
 
 #include <chrono>
 #include <optional>
@@ -13,48 +15,49 @@ namespace {
 // The 2023 layout's extra bytes are 2 (§1.7); a few more are tolerated, never a scan of the file.
 constexpr std::size_t kMaxPrefix = 8;
 constexpr std::size_t kMaxFileSize = 0x7FFF;  // READ BINARY's 15-bit offset (§1.6)
-constexpr std::uint32_t kTagBasicFour = 0xFF20;
-constexpr std::uint32_t kTagOffsets = 0xDF21;
-constexpr std::uint32_t kTagName = 0xDF22;
-constexpr std::uint32_t kTagAddress = 0xDF23;
-constexpr std::uint32_t kTagBirthDate = 0xDF24;
-constexpr std::uint32_t kTagSex = 0xDF25;
+// Tag numbers of cards-and-readers.md §1.7 (private class): FF 20 and DF 21–DF 25.
+constexpr int kTagBasicFour = 0x20;
+constexpr int kTagOffsets = 0x21;
+constexpr int kTagName = 0x22;
+constexpr int kTagAddress = 0x23;
+constexpr int kTagBirthDate = 0x24;
+constexpr int kTagSex = 0x25;
 
 struct Tlv {
-  std::uint32_t tag = 0;
+  int number = 0;  // tag number: FF 20 → 32, DF 22 → 34 (private class, cards-and-readers.md §1.7)
+  bool private_class = false;
+  bool constructed = false;
   std::size_t header = 0;
   ByteView value;
 };
 
-// One BER-TLV at the start of `in`: tags of up to 3 bytes, definite lengths up to 82 xx xx.
+// One BER-TLV at the start of `in`, through OpenSSL's ASN.1 reader (definite lengths only).
 Result<Tlv> parse_tlv(ByteView in) {
   if (in.empty()) return fail(Errc::card_data_invalid, "TLV expected, data ended");
-  Tlv t;
-  std::size_t i = 0;
-  t.tag = in[i++];
-  if ((t.tag & 0x1F) == 0x1F) {
-    do {
-      if (i >= in.size()) return fail(Errc::card_data_invalid, "TLV tag truncated");
-      if (i == 3) return fail(Errc::card_data_invalid, "TLV tag longer than 3 bytes");
-      t.tag = (t.tag << 8) | in[i];
-    } while ((in[i++] & 0x80) != 0);
-  }
-  if (i >= in.size()) return fail(Errc::card_data_invalid, fmt::format("TLV {:X}: length missing", t.tag));
-  std::size_t length = in[i++];
-  if (length == 0x81 || length == 0x82) {
-    const std::size_t n = length - 0x80;
-    if (i + n > in.size()) return fail(Errc::card_data_invalid, fmt::format("TLV {:X}: length truncated", t.tag));
-    length = 0;
-    for (std::size_t k = 0; k < n; ++k) length = (length << 8) | in[i++];
-  } else if (length >= 0x80) {
-    return fail(Errc::card_data_invalid, fmt::format("TLV {:X}: length form {:02X} not supported", t.tag, length));
-  }
-  if (length > in.size() - i) {
+  const unsigned char* p = in.data();
+  long length = 0;
+  int number = 0;
+  int klass = 0;
+  const int ret = ASN1_get_object(&p, &length, &number, &klass, static_cast<long>(in.size()));
+  ERR_clear_error();  // OpenSSL queues its complaint; ours is the message below
+  const auto header = static_cast<std::size_t>(p - in.data());
+  // A header OpenSSL cannot read leaves `p` where it was; a length past the data sets 0x80 too,
+  // with the header read, and is told apart below.
+  if (header == 0 || header > in.size()) {
     return fail(Errc::card_data_invalid,
-                fmt::format("TLV {:X}: {} bytes announced, {} present", t.tag, length, in.size() - i));
+                fmt::format("malformed TLV header starting {:02X}: tag or length unreadable in the {} bytes present", in[0], in.size()));
   }
-  t.header = i;
-  t.value = in.subspan(i, length);
+  if ((ret & 0x01) != 0) return fail(Errc::card_data_invalid, fmt::format("TLV starting {:02X}: indefinite length", in[0]));
+  if (length < 0 || static_cast<std::size_t>(length) > in.size() - header) {
+    return fail(Errc::card_data_invalid, fmt::format("TLV starting {:02X}: {} bytes announced, {} present", in[0],
+                                                     length, in.size() - header));
+  }
+  Tlv t;
+  t.number = number;
+  t.private_class = klass == V_ASN1_PRIVATE;
+  t.constructed = (ret & V_ASN1_CONSTRUCTED) != 0;
+  t.header = header;
+  t.value = in.subspan(header, static_cast<std::size_t>(length));
   return t;
 }
 
@@ -94,10 +97,10 @@ bool valid_utf8(ByteView s) {
   return true;
 }
 
-Result<std::string> text_item(std::optional<ByteView> v, std::string_view what, std::uint32_t tag) {
-  if (!v) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} ({:X}) missing", what, tag));
-  if (v->empty()) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} ({:X}) is empty", what, tag));
-  if (!valid_utf8(*v)) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} ({:X}) is not valid UTF-8", what, tag));
+Result<std::string> text_item(std::optional<ByteView> v, std::string_view what, int tag) {
+  if (!v) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) missing", what, tag));
+  if (v->empty()) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) is empty", what, tag));
+  if (!valid_utf8(*v)) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) is not valid UTF-8", what, tag));
   return std::string(v->begin(), v->end());
 }
 
@@ -113,15 +116,17 @@ void BasicFour::clear() noexcept {
 Result<BasicFour> parse_basic_four(ByteView file) {
   ONSHI_TRY_ASSIGN(const std::size_t at, find_basic_four(file));
   ONSHI_TRY_ASSIGN(const Tlv outer, parse_tlv(file.subspan(at)));
-  if (outer.tag != kTagBasicFour) return fail(Errc::card_data_invalid, "EF 0002: outer tag is not FF 20");
+  if (!outer.private_class || !outer.constructed || outer.number != kTagBasicFour) {
+    return fail(Errc::card_data_invalid, "EF 0002: outer tag is not FF 20");
+  }
 
   std::optional<ByteView> items[5];  // DF21..DF25
   ByteView rest = outer.value;
   while (!rest.empty()) {
     ONSHI_TRY_ASSIGN(const Tlv t, parse_tlv(rest));
-    if (t.tag >= kTagOffsets && t.tag <= kTagSex) {
-      auto& slot = items[t.tag - kTagOffsets];
-      if (slot) return fail(Errc::card_data_invalid, fmt::format("EF 0002: tag {:X} appears twice", t.tag));
+    if (t.private_class && !t.constructed && t.number >= kTagOffsets && t.number <= kTagSex) {
+      auto& slot = items[t.number - kTagOffsets];
+      if (slot) return fail(Errc::card_data_invalid, fmt::format("EF 0002: tag DF{:02X} appears twice", t.number));
       slot = t.value;
     }
     rest = rest.subspan(t.header + t.value.size());

@@ -97,14 +97,16 @@ void expect_invalid(const Bytes& f, std::string_view fragment) {
   auto r = parse_basic_four(f);
   ASSERT_FALSE(r) << "expected an error containing " << fragment;
   EXPECT_EQ(r.error().code, Errc::card_data_invalid);
-  EXPECT_NE(r.error().message.find(fragment), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(fragment), std::string::npos) << fragment << " vs " << r.error().message;
 }
 
 TEST(KenmenParse, EachDefectHasItsOwnError) {
   expect_invalid(Bytes(64, 0xFF), "no FF 20");
   expect_invalid(Bytes{}, "no FF 20");
   expect_invalid(Bytes{0xFF, 0x20, 0x7F, 0xDF, 0x22}, "announced");
-  expect_invalid(Bytes{0xFF, 0x20, 0x84, 0, 0, 0, 1}, "length form");
+  expect_invalid(Bytes{0xFF, 0x20, 0x80, 0xDF, 0x22, 0x01, 0x41, 0x00, 0x00}, "indefinite length");
+  expect_invalid(Bytes{0xFF, 0x20, 0x84, 0, 0, 0, 1}, "malformed TLV header");
+  expect_invalid(Bytes{0xFF, 0x20}, "malformed TLV header");
   Items bad_date;
   bad_date.birth = "19810229";
   expect_invalid(file(bad_date), "calendar date");
