@@ -5,6 +5,7 @@
 
 #include "iso_commands.hpp"
 #include "onshi/sim/jpki_handler.hpp"
+#include "onshi/sim/kenmen_handler.hpp"
 #include "onshi/sim/status_words.hpp"
 
 namespace onshi::sim {
@@ -37,30 +38,43 @@ Card::Card(Persona persona)
       behaviour_(persona.behaviour),
       random_(fresh_seed()) {
   state_.files = std::move(persona.files);
+  // The loader added these DFs, so finding them cannot fail.
   if (persona.jpki) {
-    // The loader added the JPKI DF, so registering on it cannot fail.
-    const auto jpki_df = state_.files.find_df_by_aid(jpki::kAid);
-    if (jpki_df) {
-      handlers_[*jpki_df] = std::make_unique<JpkiHandler>(std::move(*persona.jpki));
+    if (const auto df = state_.files.find_df_by_aid(jpki::kAid)) {
+      handlers_[*df] = std::make_unique<JpkiHandler>(std::move(*persona.jpki), *df);
+    }
+  }
+  if (persona.kenmen) {
+    if (const auto df = state_.files.find_df_by_aid(kenmen::kAid)) {
+      handlers_[*df] = std::make_unique<KenmenHandler>(std::move(*persona.kenmen), *df);
     }
   }
 }
 
 const Bytes& Card::power_on() {
   powered_ = true;
-  end_session();
+  end_session(Power::cold);
   return atr_;
 }
 
-const Bytes& Card::reset() { return power_on(); }  // the same for an emulated chip
+const Bytes& Card::reset() {
+  if (!powered_) return power_on();
+  // cards-and-readers.md §1.4 "security status lifetime": a warm reset keeps verified PINs.
+  end_session(Power::warm);
+  return atr_;
+}
 
 void Card::power_off() {
   powered_ = false;
-  end_session();
+  end_session(Power::cold);
 }
 
-void Card::end_session() {
-  state_.reset_session();
+void Card::end_session(Power how) {
+  if (how == Power::cold) {
+    state_.reset_session();
+  } else {
+    state_.return_to_mf();
+  }
   pending_.clear();
   for (auto& [df, handler] : handlers_) handler->on_reset();
 }

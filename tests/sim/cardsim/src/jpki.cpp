@@ -35,6 +35,31 @@ std::string_view token_label(TokenVariant variant) noexcept {
   return "JPKIAPICCTOKEN2";
 }
 
+std::string_view token_name(TokenVariant variant) noexcept {
+  switch (variant) {
+    case TokenVariant::card:
+      return "card";
+    case TokenVariant::android:
+      return "android";
+    case TokenVariant::ios:
+      return "ios";
+  }
+  return "card";
+}
+
+std::optional<TokenVariant> token_from_name(std::string_view name) noexcept {
+  for (auto variant : {TokenVariant::card, TokenVariant::android, TokenVariant::ios}) {
+    if (token_name(variant) == name) return variant;
+  }
+  return std::nullopt;
+}
+
+Bytes pin_less_marker() {
+  Bytes out(kPinLessMarkerText.begin(), kPinLessMarkerText.end());
+  out.push_back(kPinLessMarkerVersion);
+  return out;
+}
+
 Bytes token_info(TokenVariant variant) {
   Bytes out(kTokenInfoSize, 0x00);  // CK_ULONGs and versions: zero
   put_text(out, 0, kTokenLabelSize, token_label(variant));

@@ -1,8 +1,15 @@
 #include "jpki_signature.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+
+#include <memory>
+#include <string>
 
 #include "onshi/sim/ossl.hpp"
 
@@ -47,7 +54,58 @@ std::optional<Bytes> sign_with(EVP_PKEY* key, Padding padding, ByteView input) {
   return signature;
 }
 
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* sig) const noexcept { ECDSA_SIG_free(sig); }
+};
+
+// DER ECDSA-Sig-Value → r || s, each `size` bytes.
+std::optional<Bytes> raw_from_der(ByteView der, std::size_t size) {
+  const unsigned char* p = der.data();
+  const std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  if (!sig) return std::nullopt;
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  Bytes out(2 * size);
+  if (BN_bn2binpad(r, out.data(), static_cast<int>(size)) < 0 ||
+      BN_bn2binpad(s, out.data() + size, static_cast<int>(size)) < 0) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<KeyType> key_type_of(EVP_PKEY* key) {
+  if (key == nullptr) return std::nullopt;
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) return KeyType::rsa;
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return std::nullopt;
+  char curve[64] = {};
+  std::size_t length = 0;
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve,
+                                     &length) != 1) {
+    return std::nullopt;
+  }
+  if (std::string(curve, length) != SN_secp384r1) return std::nullopt;
+  return KeyType::ec_p384;
+}
+
+SignatureResult compute_ecdsa_p384(EVP_PKEY* key, ByteView hash) {
+  if (key_type_of(key) != KeyType::ec_p384) return {};
+  if (hash.size() != kP384HashSize) return {SignatureOutcome::bad_input, {}};
+  const ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) <= 0) return {};
+  // No digest set: the input is taken as the hash, which is what the card is given.
+  std::size_t size = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &size, hash.data(), hash.size()) <= 0) return {};
+  Bytes der(size);
+  if (EVP_PKEY_sign(ctx.get(), der.data(), &size, hash.data(), hash.size()) <= 0) return {};
+  der.resize(size);
+  auto raw = raw_from_der(der, kP384CoordinateSize);
+  if (!raw) return {};
+  return {SignatureOutcome::ok, std::move(*raw)};
+}
 
 SignatureResult compute_signature(EVP_PKEY* key, std::uint8_t scheme, ByteView input) {
   if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) return {};

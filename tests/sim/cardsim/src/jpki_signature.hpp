@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "onshi/bytes.hpp"
+#include "onshi/sim/jpki.hpp"
 
 namespace onshi::sim::jpki {
 
@@ -22,5 +23,12 @@ struct SignatureResult {
 // 03: message → SHA-256 → DigestInfo → PKCS#1; 04: 32-byte hash → PSS; 05: message → PSS.
 // Messages for 01/03/05 are at most 255 bytes (one short APDU). RSA keys only.
 SignatureResult compute_signature(EVP_PKEY* key, std::uint8_t scheme, ByteView input);
+
+// The ECDSA P-384 variant, invented by onshi (§1.12 gives no commands): exactly the 48-byte
+// SHA-384 hash in (else bad_input), r || s out, each 48 bytes big-endian, zero-padded on the left.
+SignatureResult compute_ecdsa_p384(EVP_PKEY* key, ByteView hash);
+
+// The key type a persona key is (nullopt: neither RSA nor EC on P-384).
+std::optional<KeyType> key_type_of(EVP_PKEY* key);
 
 }  // namespace onshi::sim::jpki

@@ -1,20 +1,15 @@
 #include "onshi/sim/jpki_test_pki.hpp"
 
 #include <fmt/format.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-
+#include "test_persona_writer.hpp"
 #include "x509_builder.hpp"
 
 namespace onshi::sim::testpki {
 namespace {
 
 using namespace std::chrono;
-using nlohmann::json;
 
 constexpr int kRsaBits = 2048;                     // certificate-profiles.md §1.2
 constexpr hours kJst{9};                           // validity follows JST days (§1.2)
@@ -22,10 +17,6 @@ constexpr int kCaYears = 10;                       // §1.5: the roots run ten y
 constexpr std::size_t kAuthCnLength = 23;          // §1.3: real test card's CN length
 constexpr std::string_view kCnAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 constexpr std::string_view kReceptionId = "TESTWIN01";  // 9-char 受付窓口識別記号 (§1.4), invented
-constexpr std::string_view kJpkiAtr = "3B E0 00 FF 81 31 FE 45 14";  // contact ATR (cards §1.1)
-// A phone is read contactless; the reader makes the ATR up (§1.1). PC/SC-style, 8 zero
-// historical bytes, so detection must go by SELECT.
-constexpr std::string_view kContactlessAtr = "3B 88 80 01 00 00 00 00 00 00 00 00 09";
 
 // KU bits (RFC 5280 §4.2.1.3).
 constexpr int kDigitalSignature = 0;
@@ -36,14 +27,11 @@ constexpr int kCrlSign = 6;
 const NameSpec kJlisAltName = {{"C", "JP"}, {"O", "公的個人認証サービス"}};  // IAN (§1.2)
 
 struct CaKind {
-  const char* file;
   const char* ou;      // §1.2 issuer DN
   const char* alt_ou;  // §1.5 SAN OU
 };
-constexpr CaKind kAuthCa{"jpki-auth-ca", "JPKI for user authentication",
-                         "公的個人認証サービス利用者証明用"};
-constexpr CaKind kSignCa{"jpki-sign-ca", "JPKI for digital signature",
-                         "公的個人認証サービス署名用"};
+constexpr CaKind kAuthCa{"JPKI for user authentication", "公的個人認証サービス利用者証明用"};
+constexpr CaKind kSignCa{"JPKI for digital signature", "公的個人認証サービス署名用"};
 
 struct Issued {
   ossl::PkeyPtr key;
@@ -125,8 +113,14 @@ Status end_entity_tail(CertificateBuilder& b, const Issued& ca, const NameSpec& 
   return b.add_key_identifier(NID_subject_key_identifier, "hash", nullptr);  // last (§1.2)
 }
 
+// RSA-2048 as on the real card (§1.2), or EC P-384 for the invented variant (cards §1.12).
+Result<ossl::PkeyPtr> end_entity_key(const Holder& holder) {
+  if (holder.key_type == jpki::KeyType::ec_p384) return generate_ec_p384_key();
+  return generate_rsa_key(kRsaBits);
+}
+
 Result<Issued> make_auth(const Issued& ca, sys_days issue, const Holder& holder) {
-  ONSHI_TRY_ASSIGN(ossl::PkeyPtr key, generate_rsa_key(kRsaBits));
+  ONSHI_TRY_ASSIGN(ossl::PkeyPtr key, end_entity_key(holder));
   CertificateBuilder b;
   // §1.3: C=JP, CN=<opaque identifier>, no personal data, no SAN.
   ONSHI_TRY(b.set_subject({{"C", "JP"}, {"CN", random_text(kAuthCnLength)}}));
@@ -140,7 +134,7 @@ Result<Issued> make_auth(const Issued& ca, sys_days issue, const Holder& holder)
 
 Result<Issued> make_sign(const Issued& ca, sys_days issue, const Holder& holder,
                          std::size_t sequence) {
-  ONSHI_TRY_ASSIGN(ossl::PkeyPtr key, generate_rsa_key(kRsaBits));
+  ONSHI_TRY_ASSIGN(ossl::PkeyPtr key, end_entity_key(holder));
   // §1.4 CN: YYYYMMDDhhmmss (request time) + 5-digit sequence + 9-char reception id.
   const year_month_day d{issue};
   const std::string cn = fmt::format("{:04}{:02}{:02}100000{:05}{}", static_cast<int>(d.year()),
@@ -175,82 +169,7 @@ Result<Issued> make_sign(const Issued& ca, sys_days issue, const Holder& holder,
   return Issued{std::move(key), std::move(cert)};
 }
 
-Status write_text(const std::filesystem::path& file, std::string_view text) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return fail(Errc::io, fmt::format("cannot write {}", file.string()));
-  return {};
-}
-
-Status write_pem_cert(const std::filesystem::path& file, X509* cert) {
-  ossl::BioPtr bio(BIO_new_file(file.c_str(), "wb"));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) {
-    return ossl::error(fmt::format("cannot write {}", file.string()), Errc::io);
-  }
-  return {};
-}
-
-Status write_pem_key(const std::filesystem::path& file, EVP_PKEY* key) {
-  {
-    ossl::BioPtr bio(BIO_new_file(file.c_str(), "wb"));
-    if (!bio ||
-        PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-      return ossl::error(fmt::format("cannot write {}", file.string()), Errc::io);
-    }
-  }
-  std::error_code ec;
-  std::filesystem::permissions(file, std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write, ec);
-  return {};
-}
-
-std::string sha256_hex(const Bytes& der) {
-  Bytes digest(SHA256_DIGEST_LENGTH);
-  SHA256(der.data(), der.size(), digest.data());
-  std::string hex = to_hex(digest);
-  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return hex;
-}
-
-json persona_json(const Holder& h) {
-  const bool card = h.token == jpki::TokenVariant::card;
-  const std::string token = card ? "card"
-                            : h.token == jpki::TokenVariant::android ? "android"
-                                                                     : "ios";
-  return json{
-      {"name", h.persona},
-      {"description",
-       fmt::format("Generated by onshi-jpki-personas: a fictional My Number {} (token label {}). "
-                   "TEST certificates, keys and PINs only; the emulator's trace prints PINs.",
-                   card ? "card" : "smartphone token", jpki::token_label(h.token))},
-      {"atr", std::string(card ? kJpkiAtr : kContactlessAtr)},
-      {"files", json::array()},
-      {"jpki",
-       {{"token", token},
-        {"auth_cert", {{"file", h.persona + "-auth.pem"}}},
-        {"auth_ca_cert", {{"file", std::string(kAuthCa.file) + ".pem"}}},
-        {"sign_cert", {{"file", h.persona + "-sign.pem"}}},
-        {"sign_ca_cert", {{"file", std::string(kSignCa.file) + ".pem"}}},
-        {"auth_key", {{"file", h.persona + "-auth-key.pem"}}},
-        {"sign_key", {{"file", h.persona + "-sign-key.pem"}}},
-        {"auth_pin", {{"value", h.auth_pin}, {"tries_left", jpki::kAuthPinTries}}},
-        {"sign_pin", {{"value", h.sign_pin}, {"tries_left", jpki::kSignPinTries}}}}}};
-}
-
 }  // namespace
-
-std::vector<Holder> default_holders() {
-  // Fictional people and places (試験町/見本町 do not exist); test PINs.
-  return {
-      Holder{"jpki-card", jpki::TokenVariant::card, "1234", "TESTSIGN1",
-             year{1990} / January / 2, "試験\u3000太郎", "1",
-             "東京都千代田区試験町一丁目１番１号", "Tokyo-to", "Chiyoda-ku"},
-      Holder{"jpki-smartphone", jpki::TokenVariant::android, "5678", "PHONE2468",
-             year{1985} / July / 15, "見本\u3000花子", "2",
-             "大阪府大阪市北区見本町二丁目２番２号", "Osaka-fu", "Osaka-shi"},
-  };
-}
 
 sys_days today_jst() { return floor<days>(system_clock::now() + kJst); }
 
@@ -280,6 +199,13 @@ std::string jpki_birth_date(year_month_day birthday) {
                      static_cast<unsigned>(birthday.day()));
 }
 
+const GeneratedPersona* Generated::find(std::string_view name) const {
+  for (const auto& p : personas) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 Result<Generated> generate_jpki_personas(const std::filesystem::path& out_dir, sys_days issue_date,
                                          const std::vector<Holder>& holders) {
   std::error_code ec;
@@ -288,37 +214,51 @@ Result<Generated> generate_jpki_personas(const std::filesystem::path& out_dir, s
 
   ONSHI_TRY_ASSIGN(const Issued auth_ca, make_ca(kAuthCa, issue_date));
   ONSHI_TRY_ASSIGN(const Issued sign_ca, make_ca(kSignCa, issue_date));
-  ONSHI_TRY(write_pem_cert(out_dir / (std::string(kAuthCa.file) + ".pem"), auth_ca.cert.get()));
-  ONSHI_TRY(write_pem_cert(out_dir / (std::string(kSignCa.file) + ".pem"), sign_ca.cert.get()));
+  ONSHI_TRY(write_pem_cert(out_dir / kAuthCaFile, auth_ca.cert.get()));
+  ONSHI_TRY(write_pem_cert(out_dir / kSignCaFile, sign_ca.cert.get()));
 
   Generated generated;
-  json by_fingerprint = json::object();
   for (std::size_t i = 0; i < holders.size(); ++i) {
     const Holder& h = holders[i];
-    ONSHI_TRY_ASSIGN(const Issued auth, make_auth(auth_ca, issue_date, h));
-    ONSHI_TRY_ASSIGN(const Issued sign, make_sign(sign_ca, issue_date, h, i + 1));
-    const auto stem = out_dir / h.persona;
-    const std::filesystem::path auth_pem = stem.string() + "-auth.pem";
-    ONSHI_TRY(write_pem_cert(auth_pem, auth.cert.get()));
-    ONSHI_TRY(write_pem_key(stem.string() + "-auth-key.pem", auth.key.get()));
-    ONSHI_TRY(write_pem_cert(stem.string() + "-sign.pem", sign.cert.get()));
-    ONSHI_TRY(write_pem_key(stem.string() + "-sign-key.pem", sign.key.get()));
-    const std::filesystem::path persona_file = stem.string() + ".json";
-    ONSHI_TRY(write_text(persona_file, persona_json(h).dump(2) + "\n"));
+    const PersonaFiles files = persona_files(h.persona);
+    GeneratedPersona persona{h.persona,  out_dir / files.persona, out_dir / files.auth_cert, {},
+                             h.auth_pin, h.sign_pin, {}, {}};
+    ManifestCard card;
+    card.persona = h.persona;
+    card.token = h.token;
+    card.pin_less = h.pin_less;
+    card.jpki_key = h.key_type;
+    card.sign_certificate = h.sign_certificate;
+    card.insured_person = insured_person(h);
 
+    ONSHI_TRY_ASSIGN(const Issued auth, make_auth(auth_ca, issue_date, h));
+    ONSHI_TRY(write_pem_cert(persona.auth_cert_pem, auth.cert.get()));
+    ONSHI_TRY(write_pem_key(out_dir / files.auth_key, auth.key.get()));
     ONSHI_TRY_ASSIGN(const Bytes auth_der, ossl::to_der(auth.cert.get()));
-    const std::string fingerprint = sha256_hex(auth_der);
-    by_fingerprint[fingerprint] = h.persona;
-    generated.personas.push_back(
-        GeneratedPersona{h.persona, persona_file, auth_pem, fingerprint, h.auth_pin, h.sign_pin});
+    persona.auth_cert_sha256 = sha256_hex(auth_der);
+    card.auth_cert_sha256 = persona.auth_cert_sha256;
+    if (h.sign_certificate) {
+      ONSHI_TRY_ASSIGN(const Issued sign, make_sign(sign_ca, issue_date, h, i + 1));
+      ONSHI_TRY(write_pem_cert(out_dir / files.sign_cert, sign.cert.get()));
+      ONSHI_TRY(write_pem_key(out_dir / files.sign_key, sign.key.get()));
+    }
+    if (h.kenmen) {
+      // The 券面事項入力補助AP's own PIN-less key (§1.5): RSA-2048 in every variant, since the
+      // invented P-384 variant changes only the JPKI keys.
+      ONSHI_TRY_ASSIGN(const ossl::PkeyPtr key, generate_rsa_key(kenmen::kCardPresentKeyBits));
+      persona.card_present_key_pem = out_dir / files.card_present_key;
+      ONSHI_TRY(write_pem_key(persona.card_present_key_pem, key.get()));
+      ONSHI_TRY_ASSIGN(card.card_present_public_key, ossl::public_key_der(key.get()));
+      if (!h.pin_less) persona.kenmen_pin = h.kenmen->pin;
+    }
+    ONSHI_TRY(write_text(persona.persona_file, persona_json(h)));
+    generated.personas.push_back(std::move(persona));
+    generated.manifest_content.cards.push_back(std::move(card));
   }
-  // The persona manifest (issue 3): auth-certificate SHA-256 → persona. The reference
-  // eligibility service will read it to know which insured person a card stands for.
-  const json manifest = {{"format", "onshi-persona-manifest"},
-                         {"version", 1},
-                         {"auth_cert_sha256", by_fingerprint}};
-  generated.manifest = out_dir / "manifest.json";
-  ONSHI_TRY(write_text(generated.manifest, manifest.dump(2) + "\n"));
+  // The persona manifest (issue 3): which insured person each card stands for.
+  ONSHI_TRY_ASSIGN(const std::string manifest, persona_manifest_json(generated.manifest_content));
+  generated.manifest = out_dir / kManifestFile;
+  ONSHI_TRY(write_text(generated.manifest, manifest));
   return generated;
 }
 

@@ -4,6 +4,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
+#include <climits>
 #include <limits>
 
 namespace onshi::sim::ossl {
@@ -66,6 +68,52 @@ Result<PkeyPtr> parse_pem_private_key(ByteView pem) {
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
   if (!key) return error("not an unencrypted PEM private key", Errc::invalid_argument);
   return key;
+}
+
+
+Result<Bytes> public_key_der(EVP_PKEY* key) {
+  unsigned char* out = nullptr;
+  const int n = i2d_PUBKEY(key, &out);
+  if (n <= 0) return error("cannot encode the public key");
+  Bytes der(out, out + n);
+  OPENSSL_free(out);
+  return der;
+}
+
+Result<PkeyPtr> parse_public_key_der(ByteView der) {
+  if (der.size() > static_cast<std::size_t>(std::numeric_limits<long>::max())) {
+    return fail(Errc::invalid_argument, "public key too large");
+  }
+  const unsigned char* p = der.data();
+  PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (!key) return error("not a DER SubjectPublicKeyInfo", Errc::invalid_argument);
+  if (p != der.data() + der.size()) {
+    return fail(Errc::invalid_argument, "trailing bytes after the SubjectPublicKeyInfo");
+  }
+  return key;
+}
+
+std::string base64_encode(ByteView bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // + the NUL EVP_EncodeBlock writes
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(std::max(n, 0)));
+  return out;
+}
+
+std::optional<Bytes> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0 || text.size() > static_cast<std::size_t>(INT_MAX)) return std::nullopt;
+  Bytes out(text.size() / 4 * 3);
+  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding as zero bytes and skips surrounding blanks: take the
+  // padding off, and accept only what encodes back to the very same text.
+  std::size_t size = static_cast<std::size_t>(n);
+  for (std::size_t i = text.size(); i > 0 && text[i - 1] == '=' && size > 0; --i) --size;
+  out.resize(size);
+  if (base64_encode(out) != text) return std::nullopt;
+  return out;
 }
 
 }  // namespace onshi::sim::ossl

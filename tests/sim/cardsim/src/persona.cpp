@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "jpki_persona.hpp"
+#include "kenmen_persona.hpp"
 #include "onshi/sim/atr.hpp"
 #include "persona_json.hpp"
 
@@ -37,7 +38,7 @@ class PersonaParser {
     }
     ONSHI_TRY(
         check_keys(root, "(top level)",
-                   {"name", "description", "atr", "behaviour", "files", "jpki"}));
+                   {"name", "description", "atr", "behaviour", "files", "jpki", "kenmen"}));
     for (const char* required : {"name", "atr", "files"}) {
       if (!root.contains(required)) return invalid(required, "missing");
     }
@@ -50,9 +51,22 @@ class PersonaParser {
 
     if (root.contains("behaviour")) ONSHI_TRY(parse_behaviour(root.at("behaviour")));
     ONSHI_TRY(parse_children(root.at("files"), "files", FileTree::kMf, 1));
+    // The kenmen section is checked on its own before the jpki section, so that its rules are
+    // reached even when the JPKI files cannot be (the fuzzer has none).
+    std::optional<KenmenSection> kenmen;
+    if (root.contains("kenmen")) {
+      if (!root.contains("jpki")) {
+        return invalid("kenmen", "needs a \"jpki\" section (the AP is on My Number cards)");
+      }
+      ONSHI_TRY_ASSIGN(kenmen, parse_kenmen_section(root.at("kenmen"), "kenmen", base_dir_));
+    }
     if (root.contains("jpki")) {
       ONSHI_TRY_ASSIGN(persona_.jpki,
                        parse_jpki_section(root.at("jpki"), "jpki", base_dir_, persona_.files));
+    }
+    if (kenmen) {
+      ONSHI_TRY_ASSIGN(persona_.kenmen, add_kenmen_ap(std::move(*kenmen), "kenmen",
+                                                      *persona_.jpki, persona_.files));
     }
     return std::move(persona_);
   }
@@ -70,12 +84,7 @@ class PersonaParser {
       persona_.behaviour.get_response_chunk = static_cast<std::uint16_t>(chunk);
     }
     if (b.contains("strict_le")) {
-      const json& v = b.at("strict_le");
-      if (!v.is_boolean()) {
-        return invalid(path + ".strict_le",
-                       fmt::format("expected true or false, got {}", type_name(v)));
-      }
-      persona_.behaviour.strict_le = v.get<bool>();
+      ONSHI_TRY_ASSIGN(persona_.behaviour.strict_le, get_bool(b, "strict_le", path));
     }
     return {};
   }

@@ -1,9 +1,11 @@
-// JSON field helpers shared by the persona loader's parts (persona.cpp, jpki_persona.cpp): every
-// failure is Errc::config_invalid with the field's JSON path, e.g. `jpki.auth_pin.value: ...`.
+// JSON field helpers shared by the persona loader's parts (persona.cpp, jpki_persona.cpp,
+// kenmen_persona.cpp) and the manifest reader: every failure is Errc::config_invalid with the
+// field's JSON path, e.g. `jpki.auth_pin.value: ...`.
 #pragma once
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,6 +46,35 @@ inline Result<std::string> get_string(const json& object, const char* key, const
     return invalid(join(path, key), fmt::format("expected a string, got {}", type_name(v)));
   }
   return v.get<std::string>();
+}
+
+inline bool all_digits(std::string_view text) {
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// "YYYYMMDD" naming a real Gregorian date.
+inline bool is_yyyymmdd(std::string_view text) {
+  if (text.size() != 8 || !all_digits(text)) return false;
+  auto number = [&](std::size_t from, std::size_t count) {
+    unsigned n = 0;
+    for (std::size_t i = from; i < from + count; ++i) n = n * 10 + static_cast<unsigned>(text[i] - '0');
+    return n;
+  };
+  const std::chrono::year_month_day date{std::chrono::year{static_cast<int>(number(0, 4))},
+                                         std::chrono::month{number(4, 2)},
+                                         std::chrono::day{number(6, 2)}};
+  return date.ok();
+}
+
+inline Result<bool> get_bool(const json& object, const char* key, const std::string& path) {
+  const json& v = object.at(key);
+  if (!v.is_boolean()) {
+    return invalid(join(path, key), fmt::format("expected true or false, got {}", type_name(v)));
+  }
+  return v.get<bool>();
 }
 
 inline Result<std::int64_t> get_integer(const json& object, const char* key, const std::string& path,

@@ -18,15 +18,16 @@ std::uint16_t tries_sw(std::uint8_t tries) {
 
 }  // namespace
 
-PinObject::PinObject(std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
+PinObject::PinObject(NodeId df, std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
                      std::uint8_t max_tries, std::uint8_t tries_left)
-    : reference_(reference),
+    : df_(df),
+      reference_(reference),
       value_(std::move(value)),
       max_tries_(std::min(max_tries, kMaxCounter)),
       tries_left_(std::min(tries_left, max_tries_)) {}
 
 bool PinObject::verified(const SecurityState& security) const {
-  return security.verified_references.count(reference_) != 0;
+  return security.verified_references.count({df_, reference_}) != 0;
 }
 
 std::uint16_t PinObject::query(const SecurityState& security) const {
@@ -42,11 +43,11 @@ std::uint16_t PinObject::verify(ByteView presented, SecurityState& security) {
                      CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
   if (right) {
     tries_left_ = max_tries_;
-    security.verified_references.insert(reference_);
+    security.verified_references.insert({df_, reference_});
     return kOk;
   }
   // ISO 7816-4 §11.5.6: a failed VERIFY leaves the reference unverified.
-  security.verified_references.erase(reference_);
+  security.verified_references.erase({df_, reference_});
   --tries_left_;
   return tries_sw(tries_left_);
 }

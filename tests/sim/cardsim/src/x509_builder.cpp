@@ -1,6 +1,8 @@
 #include "x509_builder.hpp"
 
 #include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 
 namespace onshi::sim::testpki {
@@ -28,6 +30,13 @@ Result<GeneralNamePtr> dirname(const X509_NAME* name) {
 }
 
 }  // namespace
+
+Result<ossl::PkeyPtr> generate_ec_p384_key() {
+  // EVP_EC_gen: OpenSSL 3's one-call EC key generation on a named curve.
+  ossl::PkeyPtr key(EVP_EC_gen(SN_secp384r1));
+  if (!key) return ossl::error("EC P-384 key generation");
+  return key;
+}
 
 Result<ossl::PkeyPtr> generate_rsa_key(int bits) {
   const ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));

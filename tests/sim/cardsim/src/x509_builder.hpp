@@ -19,6 +19,7 @@ namespace onshi::sim::testpki {
 using NameSpec = std::vector<std::pair<std::string, std::string>>;
 
 Result<ossl::PkeyPtr> generate_rsa_key(int bits);
+Result<ossl::PkeyPtr> generate_ec_p384_key();
 Result<ossl::NamePtr> make_name(const NameSpec& spec);
 
 struct OtherName {

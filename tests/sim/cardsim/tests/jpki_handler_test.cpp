@@ -1,5 +1,5 @@
 // The JPKI AP handler through Card::process: PIN counters (cards-and-readers.md §1.4), access to
-// EF 0001, COMPUTE DIGITAL SIGNATURE (§1.5), and what resets do.
+// EF 0001, COMPUTE DIGITAL SIGNATURE (§1.5), and what resets do (§1.4 security status lifetime).
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
@@ -11,8 +11,10 @@
 namespace onshi::sim {
 namespace {
 
+using testing::digest_info;
 using testing::hex;
 using testing::send;
+using testing::sign_apdu;
 using testing::transmit;
 using testing::verify_apdu;
 
@@ -26,22 +28,6 @@ constexpr std::uint8_t kSignPinSfi = 0x9B;
 
 const std::string& auth_pin() { return testing::GeneratedPki::get().card().auth_pin; }
 const std::string& sign_pin() { return testing::GeneratedPki::get().card().sign_pin; }
-
-Bytes digest_info(std::string_view message) {
-  Bytes out = hex(testing::kSha256DigestInfoPrefix);
-  Bytes digest(SHA256_DIGEST_LENGTH);
-  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data());
-  out.insert(out.end(), digest.begin(), digest.end());
-  return out;
-}
-
-// 80 2A P1 P2 Lc <data> 00 (§1.5).
-Bytes sign_apdu(std::uint8_t p1, std::uint8_t p2, const Bytes& data) {
-  Bytes apdu = {0x80, 0x2A, p1, p2, static_cast<std::uint8_t>(data.size())};
-  apdu.insert(apdu.end(), data.begin(), data.end());
-  apdu.push_back(0x00);
-  return apdu;
-}
 
 ossl::X509Ptr auth_cert() {
   return testing::read_pem_cert(testing::GeneratedPki::get().card().auth_cert_pem);
@@ -96,18 +82,19 @@ TEST(JpkiPin, SignPasswordCountsFromFiveAndIsCaseSensitive) {
   EXPECT_EQ(transmit(card, verify_apdu(kSignPinSfi, "")).sw, 0x9000);
 }
 
-TEST(JpkiPin, CountersSurviveResetsButVerifiedStateDoesNot) {
+TEST(JpkiPin, CountersSurviveResetsAndVerifiedStateSurvivesOnlyAWarmReset) {
   Card card = testing::jpki_card();
   EXPECT_EQ(transmit(card, verify_apdu(kSignPinSfi, "WRONG1")).sw, 0x63C4);
   EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, auth_pin())).sw, 0x9000);
-  card.reset();
+  card.reset();  // warm: §1.4 "security status lifetime"
   ASSERT_EQ(send(card, testing::kSelectJpki).sw, 0x9000);
-  EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, "")).sw, 0x63C3);  // no longer verified
+  EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, "")).sw, 0x9000);  // still verified
   EXPECT_EQ(transmit(card, verify_apdu(kSignPinSfi, "")).sw, 0x63C4);  // counter kept
   EXPECT_EQ(transmit(card, verify_apdu(kSignPinSfi, "WRONG2")).sw, 0x63C3);
   card.power_off();
   card.power_on();
   ASSERT_EQ(send(card, testing::kSelectJpki).sw, 0x9000);
+  EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, "")).sw, 0x63C3);  // power-down cleared it
   EXPECT_EQ(transmit(card, verify_apdu(kSignPinSfi, "")).sw, 0x63C3);
 }
 
@@ -131,8 +118,8 @@ TEST(JpkiPin, BadReferencesAndParameters) {
 TEST(JpkiPin, InitialCountersComeFromThePersona) {
   Persona persona = testing::generated_persona(testing::GeneratedPki::get().card());
   ASSERT_TRUE(persona.jpki);
-  persona.jpki->auth_pin.tries_left = 1;
-  persona.jpki->sign_pin.tries_left = 0;
+  persona.jpki->auth_pin->tries_left = 1;
+  persona.jpki->sign_pin->tries_left = 0;
   Card card(std::move(persona));
   card.power_on();
   ASSERT_EQ(send(card, testing::kSelectJpki).sw, 0x9000);
@@ -233,13 +220,18 @@ TEST(JpkiSign, WithoutVerifyIs6982) {
   EXPECT_EQ(transmit(card, sign_apdu(0x00, 0x97, digest_info("m"))).sw, 0x9000);
 }
 
-TEST(JpkiSign, ResetClearsVerifiedStateButNotCounters) {
+TEST(JpkiSign, WarmResetKeepsTheKeyUnlockedAndPowerDownLocksIt) {
   Card card = testing::jpki_card();
   EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, "0000")).sw, 0x63C2);
   EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, auth_pin())).sw, 0x9000);
   EXPECT_EQ(transmit(card, verify_apdu(kSignPinSfi, "BADPASS")).sw, 0x63C4);
   EXPECT_EQ(transmit(card, sign_apdu(0x00, 0x97, digest_info("m"))).sw, 0x9000);
   card.reset();
+  EXPECT_EQ(card.state().current_df, FileTree::kMf);  // back to the MF all the same
+  ASSERT_EQ(send(card, testing::kSelectJpki).sw, 0x9000);
+  EXPECT_EQ(transmit(card, sign_apdu(0x00, 0x97, digest_info("m"))).sw, 0x9000);
+  card.power_off();
+  card.power_on();
   ASSERT_EQ(send(card, testing::kSelectJpki).sw, 0x9000);
   EXPECT_EQ(transmit(card, sign_apdu(0x00, 0x97, digest_info("m"))).sw, 0x6982);
   EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, "")).sw, 0x63C3);  // reset by the right PIN

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -199,9 +200,12 @@ TEST(JpkiTestPki, ManifestMapsAuthCertificateFingerprintsToPersonas) {
   const auto manifest = nlohmann::json::parse(in, nullptr, false);
   ASSERT_FALSE(manifest.is_discarded());
   EXPECT_EQ(manifest.at("format"), "onshi-persona-manifest");
-  const auto& map = manifest.at("auth_cert_sha256");
-  ASSERT_EQ(map.size(), 2U);
-  for (const auto& persona : pki.generated().personas) {
+  EXPECT_EQ(manifest.at("version"), 2);
+  const auto& cards = manifest.at("cards");
+  ASSERT_EQ(cards.size(), pki.generated().personas.size());
+  for (std::size_t i = 0; i < cards.size(); ++i) {
+    const auto& persona = pki.generated().personas[i];
+    SCOPED_TRACE(persona.name);
     const auto cert = testing::read_pem_cert(persona.auth_cert_pem);
     ASSERT_TRUE(cert);
     const Bytes der = testing::der_of(cert.get());
@@ -210,8 +214,88 @@ TEST(JpkiTestPki, ManifestMapsAuthCertificateFingerprintsToPersonas) {
     std::string hex = to_hex(digest);
     for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     EXPECT_EQ(persona.auth_cert_sha256, hex);
-    EXPECT_EQ(map.at(hex), persona.name);
+    EXPECT_EQ(cards[i].at("persona"), persona.name);
+    EXPECT_EQ(cards[i].at("auth_cert_sha256"), hex);
   }
+}
+
+TEST(JpkiTestPki, GeneratesTheSixPersonasInTheirDocumentedOrder) {
+  const auto& personas = GeneratedPki::get().generated().personas;
+  const std::vector<std::string_view> expected = {
+      testpki::kCardPersona,  testpki::kSmartphonePersona, testpki::kCard2023Persona,
+      testpki::kChildPersona, testpki::kPinLessPersona,    testpki::kP384Persona};
+  ASSERT_EQ(personas.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(personas[i].name, expected[i]);
+    auto loaded = load_persona_file(personas[i].persona_file);
+    EXPECT_TRUE(loaded) << loaded.error().to_string();
+  }
+  // Distinct test PINs, and the files only the variants that need them get.
+  std::set<std::string> pins;
+  std::size_t count = 0;
+  for (const auto& p : personas) {
+    for (const std::string* pin : {&p.auth_pin, &p.sign_pin, &p.kenmen_pin}) {
+      if (pin->empty()) continue;
+      pins.insert(*pin);
+      ++count;
+    }
+  }
+  EXPECT_EQ(pins.size(), count);
+  const auto& pki = GeneratedPki::get();
+  EXPECT_TRUE(pki.phone().card_present_key_pem.empty());
+  EXPECT_FALSE(std::filesystem::exists(pki.dir() / "jpki-child-sign.pem"));
+  EXPECT_FALSE(std::filesystem::exists(pki.dir() / "jpki-pinless-sign-key.pem"));
+  EXPECT_TRUE(pki.persona(testpki::kPinLessPersona).auth_pin.empty());
+  EXPECT_TRUE(pki.persona(testpki::kPinLessPersona).kenmen_pin.empty());
+  EXPECT_TRUE(std::filesystem::exists(pki.persona(testpki::kPinLessPersona).card_present_key_pem));
+}
+
+TEST(JpkiTestPki, LoadGeneratedPersonasReadsBackWhatGenerateReturned) {
+  const auto dir = GeneratedPki::get().scratch() / "set";
+  std::vector<testpki::Holder> holders;
+  for (auto& h : testpki::default_holders()) {
+    if (h.persona == testpki::kCardPersona || h.persona == testpki::kPinLessPersona) {
+      holders.push_back(std::move(h));
+    }
+  }
+  auto made = testpki::generate_jpki_personas(dir, testpki::today_jst(), holders);
+  ASSERT_TRUE(made) << made.error().to_string();
+  auto loaded = testpki::load_generated_personas(dir);
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(loaded->manifest, made->manifest);
+  EXPECT_EQ(loaded->manifest_content, made->manifest_content);
+  ASSERT_EQ(loaded->personas.size(), 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& a = made->personas[i];
+    const auto& b = loaded->personas[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.persona_file, b.persona_file);
+    EXPECT_EQ(a.auth_cert_pem, b.auth_cert_pem);
+    EXPECT_EQ(a.auth_cert_sha256, b.auth_cert_sha256);
+    EXPECT_EQ(a.auth_pin, b.auth_pin);
+    EXPECT_EQ(a.sign_pin, b.sign_pin);
+    EXPECT_EQ(a.kenmen_pin, b.kenmen_pin);
+    EXPECT_EQ(a.card_present_key_pem, b.card_present_key_pem);
+  }
+  EXPECT_EQ(testpki::load_generated_personas(GeneratedPki::get().scratch() / "none").error().code,
+            Errc::config_not_found);
+}
+
+TEST(JpkiTestPki, P384VariantHasEcEndEntityKeysUnderTheRsaRoots) {
+  const auto& pki = GeneratedPki::get();
+  const auto ca = testing::read_pem_cert(pki.dir() / "jpki-auth-ca.pem");
+  const auto sign_ca = testing::read_pem_cert(pki.dir() / "jpki-sign-ca.pem");
+  const auto auth = testing::read_pem_cert(pki.persona(testpki::kP384Persona).auth_cert_pem);
+  const auto sign = testing::read_pem_cert(pki.dir() / "jpki-p384-sign.pem");
+  ASSERT_TRUE(ca && sign_ca && auth && sign);
+  for (X509* cert : {auth.get(), sign.get()}) {
+    const EVP_PKEY* key = X509_get0_pubkey(cert);
+    EXPECT_EQ(EVP_PKEY_get_base_id(key), EVP_PKEY_EC);
+    EXPECT_EQ(EVP_PKEY_get_bits(key), 384);
+    EXPECT_EQ(X509_get_signature_nid(cert), NID_sha256WithRSAEncryption);  // the CA stays RSA
+  }
+  EXPECT_TRUE(issued_by(auth.get(), ca.get()));
+  EXPECT_TRUE(issued_by(sign.get(), sign_ca.get()));
 }
 
 TEST(JpkiTestPki, FifthBirthdayIsCountedStrictlyAfterTheIssueDay) {

@@ -1,9 +1,10 @@
-// Shared by the JPKI emulator tests: one generated test PKI per test process (ctest runs each
-// case in its own process), cards made from its personas, and OpenSSL checks.
+// Shared by the JPKI emulator tests: the generated test PKI, cards made from its personas, APDU
+// builders and OpenSSL checks.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,9 +19,14 @@
 namespace onshi::sim::testing {
 
 inline constexpr std::string_view kSelectJpki = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
+inline constexpr std::string_view kSelectKenmen = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
 inline constexpr std::string_view kSha256DigestInfoPrefix =
     "30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20";  // cards-and-readers.md §1.5
 
+// One generated persona set shared by every test process of the same test binary on the same
+// JST day (ctest runs each case in its own process, and generating takes seconds): the first
+// process generates into a private directory and renames it into place; the others read it
+// back. Files a test writes go to scratch(), which is per process.
 class GeneratedPki {
  public:
   static const GeneratedPki& get() {
@@ -29,25 +35,74 @@ class GeneratedPki {
   }
   ~GeneratedPki() {
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    std::filesystem::remove_all(scratch_, ec);
   }
   const std::filesystem::path& dir() const { return dir_; }
+  const std::filesystem::path& scratch() const { return scratch_; }
   const testpki::Generated& generated() const { return generated_; }
-  const testpki::GeneratedPersona& card() const { return generated_.personas.at(0); }
-  const testpki::GeneratedPersona& phone() const { return generated_.personas.at(1); }
+  const testpki::GeneratedPersona& card() const { return persona(testpki::kCardPersona); }
+  const testpki::GeneratedPersona& phone() const { return persona(testpki::kSmartphonePersona); }
+  const testpki::GeneratedPersona& persona(std::string_view name) const {
+    static const testpki::GeneratedPersona missing{};
+    const auto* found = generated_.find(name);
+    if (found == nullptr) ADD_FAILURE() << "no generated persona " << name;
+    return found != nullptr ? *found : missing;
+  }
+  // The default holder behind a generated persona (its My Number, 券面 data, insurance).
+  static testpki::Holder holder(std::string_view name) {
+    for (auto& h : testpki::default_holders()) {
+      if (h.persona == name) return h;
+    }
+    ADD_FAILURE() << "no default holder " << name;
+    return {};
+  }
 
  private:
-  GeneratedPki()
-      : dir_(std::filesystem::temp_directory_path() /
-             ("onshi-jpki-test-" + std::to_string(::getpid()))) {
-    auto made = testpki::generate_jpki_personas(dir_, testpki::today_jst());
+  GeneratedPki() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto tmp = fs::temp_directory_path();
+    scratch_ = tmp / ("onshi-jpki-scratch-" + std::to_string(::getpid()));
+    fs::create_directories(scratch_, ec);
+    // Keyed by the test binary (a rebuild may change the generator) and the issue day.
+    const auto built = fs::last_write_time("/proc/self/exe", ec).time_since_epoch().count();
+    const std::string prefix = "onshi-jpki-test-" + std::to_string(::getuid()) + "-";
+    const std::string key =
+        std::to_string(built) + "-" +
+        std::to_string(testpki::today_jst().time_since_epoch().count());
+    dir_ = tmp / (prefix + key);
+    if (!fs::exists(dir_ / "manifest.json")) generate(prefix);
+    auto loaded = testpki::load_generated_personas(dir_);
+    if (!loaded) {
+      ADD_FAILURE() << loaded.error().to_string();
+      return;
+    }
+    generated_ = std::move(*loaded);
+  }
+
+  void generate(const std::string& prefix) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path mine = dir_.string() + ".tmp-" + std::to_string(::getpid());
+    auto made = testpki::generate_jpki_personas(mine, testpki::today_jst());
     if (!made) {
       ADD_FAILURE() << made.error().to_string();
       return;
     }
-    generated_ = std::move(*made);
+    // Atomic: a directory renamed onto a non-empty one fails, and then another process won.
+    fs::rename(mine, dir_, ec);
+    if (ec) fs::remove_all(mine, ec);
+    // Sets of earlier builds or days, unused for an hour.
+    for (const auto& entry : fs::directory_iterator(dir_.parent_path(), ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0 || entry.path() == dir_) continue;
+      const auto age = fs::file_time_type::clock::now() - entry.last_write_time(ec);
+      if (!ec && age > std::chrono::hours(1)) fs::remove_all(entry.path(), ec);
+    }
   }
+
   std::filesystem::path dir_;
+  std::filesystem::path scratch_;
   testpki::Generated generated_;
 };
 
@@ -62,6 +117,14 @@ inline Card jpki_card(const testpki::GeneratedPersona& which = GeneratedPki::get
   Card card(generated_persona(which));
   card.power_on();
   EXPECT_EQ(send(card, kSelectJpki).sw, 0x9000);
+  return card;
+}
+
+// A powered card of a generated persona with the 券面事項入力補助AP selected.
+inline Card kenmen_card(std::string_view persona = testpki::kCardPersona) {
+  Card card(generated_persona(GeneratedPki::get().persona(persona)));
+  card.power_on();
+  EXPECT_EQ(send(card, kSelectKenmen).sw, 0x9000);
   return card;
 }
 
@@ -89,15 +152,40 @@ inline Bytes verify_apdu(std::uint8_t p2, std::string_view pin) {
 
 inline Answer transmit(Card& card, const Bytes& apdu) { return split(card.process(apdu)); }
 
-// Verifies an RSA PKCS#1 v1.5 SHA-256 signature of `message` with the certificate's key.
-inline bool verifies(X509* cert, ByteView message, ByteView signature) {
+// The SHA-256 DigestInfo of `message` (cards-and-readers.md §1.5).
+inline Bytes digest_info(std::string_view message) {
+  Bytes out = hex(kSha256DigestInfoPrefix);
+  Bytes digest(SHA256_DIGEST_LENGTH);
+  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data());
+  out.insert(out.end(), digest.begin(), digest.end());
+  return out;
+}
+
+// 80 2A P1 P2 Lc <data> 00 (§1.5).
+inline Bytes sign_apdu(std::uint8_t p1, std::uint8_t p2, const Bytes& data) {
+  Bytes apdu = {0x80, 0x2A, p1, p2, static_cast<std::uint8_t>(data.size())};
+  apdu.insert(apdu.end(), data.begin(), data.end());
+  apdu.push_back(0x00);
+  return apdu;
+}
+
+inline ByteView text_view(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+// Verifies an RSA PKCS#1 v1.5 SHA-256 signature of `message` with a public key.
+inline bool verifies_with(EVP_PKEY* key, ByteView message, ByteView signature) {
   const ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
-                                   X509_get0_pubkey(cert)) != 1) {
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
     return false;
   }
   return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                           message.size()) == 1;
+}
+
+// Verifies an RSA PKCS#1 v1.5 SHA-256 signature of `message` with the certificate's key.
+inline bool verifies(X509* cert, ByteView message, ByteView signature) {
+  return verifies_with(X509_get0_pubkey(cert), message, signature);
 }
 
 }  // namespace onshi::sim::testing

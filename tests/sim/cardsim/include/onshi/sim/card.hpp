@@ -20,11 +20,13 @@ class Card {
  public:
   explicit Card(Persona persona);
 
-  // Cold reset: power on, session state cleared; returns the ATR.
+  // Cold reset: power on, session state (selection, verified PINs) cleared; returns the ATR.
   const Bytes& power_on();
-  // Warm reset: current DF back to the MF, security state and pending data cleared; returns
-  // the ATR. Powers the card if it was off.
+  // Warm reset: current DF back to the MF, pending GET RESPONSE data dropped, verified PINs
+  // kept (cards-and-readers.md §1.4: only a power-down clears them); returns the ATR. An
+  // unpowered card is powered on instead (a cold reset).
   const Bytes& reset();
+  // Power-down: the verified PINs are lost; retry counters stay (they live in the handlers).
   void power_off();
 
   bool powered() const noexcept { return powered_; }
@@ -48,7 +50,8 @@ class Card {
   Response run_generic(const CommandApdu& command);
   Response get_response(const CommandApdu& command);
   Response frame_for_transport(Response response);
-  void end_session();
+  enum class Power : std::uint8_t { cold, warm };
+  void end_session(Power how);
 
   std::string name_;
   Bytes atr_;

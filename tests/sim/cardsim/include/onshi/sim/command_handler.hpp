@@ -5,15 +5,19 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "onshi/sim/apdu.hpp"
 #include "onshi/sim/file_tree.hpp"
 
 namespace onshi::sim {
 
-// What the card has been told in this session; lost on every reset and power cycle (§4.4).
+// What the card has been told since it was powered: kept over a warm reset, lost at power-down
+// (cards-and-readers.md §1.4 "security status lifetime").
 struct SecurityState {
-  std::set<std::uint8_t> verified_references;  // PIN / key references presented successfully
+  // PIN / key references presented successfully, each scoped to the DF that owns it: the
+  // 券面事項入力補助AP's 0011 and the 券面事項確認AP's 0011 are different keys (§1.7, §1.8).
+  std::set<std::pair<NodeId, std::uint8_t>> verified_references;
 
   void clear() { verified_references.clear(); }
 };
@@ -25,10 +29,14 @@ struct CardState {
   std::optional<NodeId> current_ef;
   SecurityState security;
 
-  // Back to the MF with nothing verified: what a warm reset and a power cycle do.
-  void reset_session() {
+  // Back to the MF with no EF selected: what a warm reset does. Verified PINs stay.
+  void return_to_mf() {
     current_df = FileTree::kMf;
     current_ef.reset();
+  }
+  // Back to the MF with nothing verified: what a power cycle does.
+  void reset_session() {
+    return_to_mf();
     security.clear();
   }
 };
@@ -42,7 +50,8 @@ class CommandHandler {
   // applies its transport behaviour (61xx chunking) to whatever is returned.
   virtual std::optional<Response> handle(const CommandApdu& command, CardState& state) = 0;
 
-  // Warm reset, power on or power off: drop per-session state (e.g. a pending signature).
+  // Warm reset, power on or power off: drop what belongs to the selection (e.g. a pending
+  // signature). Verified PINs live in CardState::security, which the card manages.
   virtual void on_reset() {}
 };
 

@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,5 +42,14 @@ Result<Bytes> certificate_to_der(ByteView pem_or_der);
 Result<Bytes> to_der(X509* cert);
 // An unencrypted PEM private key (PKCS#8 or traditional).
 Result<PkeyPtr> parse_pem_private_key(ByteView pem);
+
+// The DER SubjectPublicKeyInfo of a key's public half, and back (refusing trailing bytes).
+Result<Bytes> public_key_der(EVP_PKEY* key);
+Result<PkeyPtr> parse_public_key_der(ByteView der);
+
+// Standard base64 (RFC 4648 §4) with padding, no line breaks. Decoding accepts exactly that
+// canonical form and nothing else.
+std::string base64_encode(ByteView bytes);
+std::optional<Bytes> base64_decode(std::string_view text);
 
 }  // namespace onshi::sim::ossl

@@ -1,6 +1,6 @@
 // A PIN (key reference) with a retry counter, as cards-and-readers.md §1.4 describes the My
 // Number card's: the counter lives as long as the card (resets and power cycles keep it), the
-// verified state lives in the session's SecurityState (resets and power cycles clear it).
+// verified state lives in the card's SecurityState (a warm reset keeps it, power-down clears it).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@ namespace onshi::sim {
 
 class PinObject {
  public:
-  PinObject(std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
+  // `df` is the application DF that owns the reference: verified state is kept per DF.
+  PinObject(NodeId df, std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
             std::uint8_t max_tries, std::uint8_t tries_left);
 
   // VERIFY without data (§1.4 "read the retry counter"): 9000 when already verified in this
@@ -26,10 +27,12 @@ class PinObject {
 
   bool verified(const SecurityState& security) const;
   std::uint8_t reference() const noexcept { return reference_; }
+  NodeId df() const noexcept { return df_; }
   std::uint8_t tries_left() const noexcept { return tries_left_; }
   std::uint8_t max_tries() const noexcept { return max_tries_; }
 
  private:
+  NodeId df_;
   std::uint8_t reference_;
   std::shared_ptr<const SecretBytes> value_;
   std::uint8_t max_tries_;
