@@ -1,20 +1,52 @@
 #!/usr/bin/env bash
-# The demo, from a fresh Debian 12 machine (as root): installs what it needs, builds onshi, starts
-# a private pcscd with an emulated card (nothing on the system is touched) and shows what a
-# technician sees with `onshictl readers`.
+# The demo, from a fresh Debian 12 machine (as root): installs what it needs, builds onshi, and
+# shows what a technician sees with onshictl when patients' My Number cards (emulated, behind a
+# private pcscd: nothing on the system is touched) are put on the reader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh test
 cmake --preset release >/dev/null
-cmake --build --preset release -j "${ONSHI_JOBS:-2}" --target onshictl onshi-simrig onshi-cardsim
+cmake --build --preset release -j "${ONSHI_JOBS:-2}" --target onshictl onshi-simrig onshi-jpki-personas
 
 build=build/release
-echo
-echo "=== onshictl readers, against a private pcscd with an emulated card in slot 0"
-"$build/tests/sim/fixture/onshi-simrig" --card tests/sim/cardsim/personas/generic.json -- \
-  "$build/agent/onshictl" readers
-echo
-echo "=== the same, as JSON"
-"$build/tests/sim/fixture/onshi-simrig" --card tests/sim/cardsim/personas/generic.json -- \
-  "$build/agent/onshictl" readers --json
+personas=$(mktemp -d /tmp/onshi-demo.XXXXXX)
+trap 'rm -rf "$personas"' EXIT
+# No onshid runs in this demo: onshictl says so and acts on the hardware itself.
+export ONSHI_API_SOCKET=$personas/no-onshid.sock
+
+rig() { "$build/tests/sim/fixture/onshi-simrig" --card "$personas/$1.json" -- sh -c "$2"; }
+step() { printf '\n=== %s\n' "$*"; }
+pin_of() { sed -n "/\"$2\"/,/}/s/.*\"value\": \"\([^\"]*\)\".*/\1/p" "$personas/$1.json" | head -1; }
+
+step "test PKI and My Number personas (fictional holders, test keys): onshi-jpki-personas"
+"$build/tests/sim/cardsim/onshi-jpki-personas" --out "$personas"
+
+step "onshictl readers, with a My Number card on the reader"
+rig jpki-card "$build/agent/onshictl readers"
+
+step "onshictl card info: certificate and PIN counters, without spending a try"
+rig jpki-card "$build/agent/onshictl card info"
+
+step "the PIN, typed on stdin (never on the command line): right, then two wrong, then refused"
+auth=$(pin_of jpki-card auth_pin)
+rig jpki-card "
+  echo $auth | $build/agent/onshictl card verify-pin
+  echo 0000 | $build/agent/onshictl card verify-pin
+  echo 0001 | $build/agent/onshictl card verify-pin
+  echo $auth | $build/agent/onshictl card verify-pin
+  echo \"(exit \$?: the last try needs --use-last-try)\"
+  $build/agent/onshictl card info | grep 'auth PIN'" || true
+
+step "a test signature with the authentication key"
+rig jpki-card "echo $auth | $build/agent/onshictl card sign"
+
+step "a smartphone (スマホ用電子証明書) and a PIN-less card (invented marker)"
+rig jpki-smartphone "$build/agent/onshictl card info | grep -E '^Card|0011'"
+rig jpki-pinless "$build/agent/onshictl card info | grep -E '^Card|PIN-less|0018'"
+
+step "the invented ECDSA P-384 card (the 2026 card's commands are not public)"
+rig jpki-p384 "echo $(pin_of jpki-p384 auth_pin) | $build/agent/onshictl card sign"
+
+step "the same card info, as JSON for scripts"
+rig jpki-card "$build/agent/onshictl card info --json"

@@ -78,7 +78,7 @@ std::string_view errc_name(Errc code) noexcept { return errc_info(code).name; }
 std::string Error::to_string() const {
   std::string out = fmt::format("{}: {}", errc_name(code), message.empty() ? errc_info(code).text : message);
   if (native) out += fmt::format(" (0x{:X})", static_cast<std::uint64_t>(*native));
-  if (retries_remaining) out += fmt::format(" [{} tries left]", *retries_remaining);
+  if (retries_remaining) out += fmt::format(" [{} {} left]", *retries_remaining, *retries_remaining == 1 ? "try" : "tries");
   return out;
 }
 
