@@ -1,12 +1,12 @@
 #include "agent_client.hpp"
 
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -41,7 +41,8 @@ Result<AgentReply> AgentClient::request(std::string_view method, std::string_vie
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   const std::string path = socket_.string();
-  if (path.size() >= sizeof addr.sun_path) return fail(Errc::invalid_argument, "socket path too long");
+  if (path.size() >= sizeof addr.sun_path)
+    return fail(Errc::invalid_argument, "socket path too long");
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
 
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -55,9 +56,12 @@ Result<AgentReply> AgentClient::request(std::string_view method, std::string_vie
     return fail(Errc::io, fmt::format("{}: {}", path, std::strerror(errno)));
   }
 
-  std::string req = fmt::format("{} {} HTTP/1.1\r\nHost: onshid\r\nConnection: close\r\nAccept: application/json\r\n",
-                                method, target);
-  if (!json_body.empty()) req += fmt::format("Content-Type: application/json\r\nContent-Length: {}\r\n", json_body.size());
+  std::string req = fmt::format(
+      "{} {} HTTP/1.1\r\nHost: onshid\r\nConnection: close\r\nAccept: application/json\r\n", method,
+      target);
+  if (!json_body.empty())
+    req +=
+        fmt::format("Content-Type: application/json\r\nContent-Length: {}\r\n", json_body.size());
   req += "\r\n";
   req += json_body;
   for (std::size_t sent = 0; sent < req.size();) {
@@ -76,22 +80,26 @@ Result<AgentReply> AgentClient::request(std::string_view method, std::string_vie
   for (;;) {
     const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
     if (n < 0) {
-      return fail(errno == EAGAIN ? Errc::timeout : Errc::io, fmt::format("{}: no answer: {}", path, std::strerror(errno)));
+      return fail(errno == EAGAIN ? Errc::timeout : Errc::io,
+                  fmt::format("{}: no answer: {}", path, std::strerror(errno)));
     }
     if (n == 0) break;
     raw.append(buf, static_cast<std::size_t>(n));
-    if (raw.size() > kMaxReply) return fail(Errc::io, fmt::format("{}: answer larger than {} bytes", path, kMaxReply));
+    if (raw.size() > kMaxReply)
+      return fail(Errc::io, fmt::format("{}: answer larger than {} bytes", path, kMaxReply));
   }
   boost::system::error_code ec;
   parser.put(boost::asio::buffer(raw), ec);
   if (!ec && !parser.is_done()) parser.put_eof(ec);
   if (ec || !parser.is_header_done()) {
-    return fail(Errc::io, fmt::format("{}: not an HTTP answer ({})", path, ec ? ec.message() : "incomplete"));
+    return fail(Errc::io,
+                fmt::format("{}: not an HTTP answer ({})", path, ec ? ec.message() : "incomplete"));
   }
   return AgentReply{static_cast<int>(parser.get().result_int()), parser.get().body()};
 }
 
-std::filesystem::path agent_socket(const std::optional<std::string>& option, const std::string& config_path) {
+std::filesystem::path agent_socket(const std::optional<std::string>& option,
+                                   const std::string& config_path) {
   if (option) return *option;
   if (const char* env = std::getenv("ONSHI_API_SOCKET"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
@@ -114,7 +122,8 @@ AgentAttempt try_agent(const AgentClient& client, bool forced_direct, std::strin
     return a;
   }
   if (reply->status == 404) {
-    a.why_direct = fmt::format("onshid on {} does not offer {} {}", client.socket().string(), method, target);
+    a.why_direct =
+        fmt::format("onshid on {} does not offer {} {}", client.socket().string(), method, target);
     return a;
   }
   a.reply = std::move(reply).value();

@@ -26,7 +26,8 @@ class AgentClient {
   const std::filesystem::path& socket() const noexcept { return socket_; }
 
   // Errc::io when nothing listens (the message says why: no socket, refused, permission).
-  Result<AgentReply> request(std::string_view method, std::string_view target, std::string_view json_body = {}) const;
+  Result<AgentReply> request(std::string_view method, std::string_view target,
+                             std::string_view json_body = {}) const;
 
  private:
   std::filesystem::path socket_;
@@ -35,7 +36,8 @@ class AgentClient {
 
 // Where onshictl looks for onshid: --socket, else $ONSHI_API_SOCKET, else [api] socket of the
 // configuration file when it can be read, else the default /run/onshi/api.sock.
-std::filesystem::path agent_socket(const std::optional<std::string>& option, const std::string& config_path);
+std::filesystem::path agent_socket(const std::optional<std::string>& option,
+                                   const std::string& config_path);
 
 // The outcome of asking the agent for one route.
 struct AgentAttempt {

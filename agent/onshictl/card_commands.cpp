@@ -1,11 +1,11 @@
 #include "card_commands.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -28,7 +28,8 @@ namespace jpki = pcsc::jpki;
 
 std::string base64(ByteView b) {
   std::string out(4 * ((b.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), b.data(), static_cast<int>(b.size()));
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), b.data(),
+                                static_cast<int>(b.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -50,10 +51,15 @@ int report(const Error& e, bool as_json, const std::string& via) {
   } else {
     fmt::print(stderr, "onshictl: {}\n", e.to_string());
     if (e.code == Errc::pin_last_try) {
-      fmt::print(stderr, "hint: one try is left. Ask the holder to check the PIN; if they are sure, run again with "
-                         "--use-last-try (a wrong PIN then blocks the card until the municipal office resets it)\n");
+      fmt::print(stderr,
+                 "hint: one try is left. Ask the holder to check the PIN; if they are sure, run "
+                 "again with "
+                 "--use-last-try (a wrong PIN then blocks the card until the municipal office "
+                 "resets it)\n");
     } else if (e.code == Errc::pin_blocked) {
-      fmt::print(stderr, "hint: the holder must have the PIN reset at their municipal office (市区町村窓口)\n");
+      fmt::print(
+          stderr,
+          "hint: the holder must have the PIN reset at their municipal office (市区町村窓口)\n");
     } else if (e.code == Errc::pcsc_no_service) {
       fmt::print(stderr, "hint: start pcscd (systemctl start pcscd.socket) and try again\n");
     } else if (e.code == Errc::pcsc_sharing_violation) {
@@ -76,14 +82,16 @@ Result<Hardware> open_reader(const std::optional<std::string>& wanted) {
   if (wanted) {
     for (std::size_t i = 0; i < readers.size(); ++i) {
       const auto& id = readers[i].identity;
-      if (id.display_name == *wanted || id.stable_key() == *wanted || std::to_string(i) == *wanted) {
+      if (id.display_name == *wanted || id.stable_key() == *wanted ||
+          std::to_string(i) == *wanted) {
         hw.reader = id.display_name;
         return hw;
       }
     }
     std::string names;
     for (const auto& r : readers) names += fmt::format("\n  {}", r.identity.display_name);
-    return fail(Errc::pcsc_unknown_reader, fmt::format("no reader \"{}\"; readers:{}", *wanted, names));
+    return fail(Errc::pcsc_unknown_reader,
+                fmt::format("no reader \"{}\"; readers:{}", *wanted, names));
   }
   std::vector<std::string> with_card;
   for (const auto& r : readers) {
@@ -93,13 +101,17 @@ Result<Hardware> open_reader(const std::optional<std::string>& wanted) {
   if (with_card.size() > 1) {
     std::string names;
     for (const auto& n : with_card) names += fmt::format("\n  {}", n);
-    return fail(Errc::invalid_argument, fmt::format("cards in {} readers; choose one with --reader:{}", with_card.size(), names));
+    return fail(
+        Errc::invalid_argument,
+        fmt::format("cards in {} readers; choose one with --reader:{}", with_card.size(), names));
   }
   hw.reader = with_card.front();
   return hw;
 }
 
-std::string via_hardware(const std::string& why) { return fmt::format("hardware directly ({})", why); }
+std::string via_hardware(const std::string& why) {
+  return fmt::format("hardware directly ({})", why);
+}
 
 // The agent's answer, shown as it came (the agent's JSON has the same shape as ours).
 int show_agent_reply(const AgentReply& reply, const AgentClient& client, bool as_json) {
@@ -109,7 +121,8 @@ int show_agent_reply(const AgentReply& reply, const AgentClient& client, bool as
     if (out.is_object()) out["via"] = fmt::format("onshid ({})", client.socket().string());
     std::puts(out.dump(2).c_str());
   } else {
-    fmt::print("Via: onshid ({})\n{}\n", client.socket().string(), body.is_discarded() ? reply.body : body.dump(2));
+    fmt::print("Via: onshid ({})\n{}\n", client.socket().string(),
+               body.is_discarded() ? reply.body : body.dump(2));
   }
   if (reply.status >= 200 && reply.status < 300) return kExitOk;
   if (body.is_object() && body.contains("code") && body["code"].is_string()) {
@@ -124,10 +137,14 @@ int show_agent_reply(const AgentReply& reply, const AgentClient& client, bool as
 json pin_json(const Result<pcsc::PinStatus>& s, int max_tries) {
   if (!s) {
     if (s.error().code == Errc::pin_not_set) return json{{"state", "not_set"}};
-    return json{{"state", "error"}, {"error", errc_name(s.error().code)}, {"message", s.error().message}};
+    return json{
+        {"state", "error"}, {"error", errc_name(s.error().code)}, {"message", s.error().message}};
   }
   json j{{"max_tries", max_tries}, {"blocked", s->blocked}, {"verified", s->verified}};
-  j["state"] = s->blocked ? "blocked" : s->verified ? "verified_counter_hidden" : s->tries_left ? "ok" : "no_limit";
+  j["state"] = s->blocked      ? "blocked"
+               : s->verified   ? "verified_counter_hidden"
+               : s->tries_left ? "ok"
+                               : "no_limit";
   if (s->tries_left) j["tries_left"] = *s->tries_left;
   return j;
 }
@@ -145,8 +162,9 @@ Result<json> read_card_info(pcsc::Card& card) {
     j["kind"] = "unknown";
     return j;
   }
-  j["kind"] = detected.token == jpki::Token::card ? "my_number_card"
-              : detected.token == jpki::Token::unknown ? "jpki_unknown_token" : "smartphone";
+  j["kind"] = detected.token == jpki::Token::card      ? "my_number_card"
+              : detected.token == jpki::Token::unknown ? "jpki_unknown_token"
+                                                       : "smartphone";
   j["token"] = std::string(jpki::token_name(detected.token));
   j["token_label"] = detected.label;
   ONSHI_TRY_ASSIGN(const bool pin_less, jpki::has_pin_less_marker(card));
@@ -154,9 +172,12 @@ Result<json> read_card_info(pcsc::Card& card) {
 
   ONSHI_TRY_ASSIGN(const Bytes cert, jpki::read_certificate(card, jpki::kEfAuthCertificate));
   if (auto info = pcsc::certificate_info(cert)) {
-    j["auth_certificate"] = {{"subject", info->subject},           {"issuer", info->issuer},
-                             {"serial", info->serial_hex},         {"not_before", pcsc::iso8601_utc(info->not_before)},
-                             {"not_after", pcsc::iso8601_utc(info->not_after)}, {"sha256", info->sha256_hex},
+    j["auth_certificate"] = {{"subject", info->subject},
+                             {"issuer", info->issuer},
+                             {"serial", info->serial_hex},
+                             {"not_before", pcsc::iso8601_utc(info->not_before)},
+                             {"not_after", pcsc::iso8601_utc(info->not_after)},
+                             {"sha256", info->sha256_hex},
                              {"key", info->key.name()}};
   } else {
     j["auth_certificate"] = {{"error", info.error().message}};
@@ -181,7 +202,8 @@ Result<json> read_card_info(pcsc::Card& card) {
 
 void print_card_info(const json& j, const std::string& via) {
   fmt::print("Via: {}\n", via);
-  fmt::print("Reader: {}\nATR: {} ({})\n", j.value("reader", ""), j.value("atr", ""), j.value("protocol", ""));
+  fmt::print("Reader: {}\nATR: {} ({})\n", j.value("reader", ""), j.value("atr", ""),
+             j.value("protocol", ""));
   const std::string kind = j.value("kind", "unknown");
   if (kind == "unknown") {
     fmt::print("Card: unknown card (no JPKI AP: not a My Number card)\n");
@@ -194,27 +216,38 @@ void print_card_info(const json& j, const std::string& via) {
              : token == "ios"         ? "smartphone, iPhone (スマホ用電子証明書)"
                                       : "JPKI token of an unknown kind",
              j.value("token_label", ""));
-  if (j.value("pin_less", false)) fmt::print("PIN-less card (暗証番号設定不要): face or visual confirmation only\n");
+  if (j.value("pin_less", false))
+    fmt::print("PIN-less card (暗証番号設定不要): face or visual confirmation only\n");
   const auto& c = j["auth_certificate"];
   if (c.contains("error")) {
     fmt::print("Auth certificate: unreadable: {}\n", c.value("error", ""));
   } else {
-    fmt::print("Auth certificate (利用者証明用):\n  subject: {}\n  issuer:  {}\n  serial:  {}\n  valid:   {} to {}\n  key:     {}\n  SHA-256: {}\n",
-               c.value("subject", ""), c.value("issuer", ""), c.value("serial", ""), c.value("not_before", ""),
-               c.value("not_after", ""), c.value("key", ""), c.value("sha256", ""));
+    fmt::print(
+        "Auth certificate (利用者証明用):\n  subject: {}\n  issuer:  {}\n  serial:  {}\n  valid:   "
+        "{} to {}\n  key:     {}\n  SHA-256: {}\n",
+        c.value("subject", ""), c.value("issuer", ""), c.value("serial", ""),
+        c.value("not_before", ""), c.value("not_after", ""), c.value("key", ""),
+        c.value("sha256", ""));
   }
-  fmt::print("Sign certificate (署名用): {}\n", j.value("sign_certificate_present", false) ? "present" : "absent");
+  fmt::print("Sign certificate (署名用): {}\n",
+             j.value("sign_certificate_present", false) ? "present" : "absent");
   fmt::print("PINs (reading them spends no try):\n");
   auto line = [&](const char* key, const char* name, int max) {
     const auto& p = j["pins"][key];
     const std::string state = p.value("state", "");
     std::string text;
-    if (state == "not_set") text = "not set (PIN-less card)";
-    else if (state == "no_application") text = "no such application (a smartphone has none)";
-    else if (state == "error") text = "unreadable: " + p.value("message", "");
-    else if (state == "blocked") text = "BLOCKED (the municipal office must reset it)";
-    else if (state == "verified_counter_hidden") text = "verified earlier in this power cycle (counter hidden until power-down)";
-    else if (state == "no_limit") text = "no retry limit";
+    if (state == "not_set")
+      text = "not set (PIN-less card)";
+    else if (state == "no_application")
+      text = "no such application (a smartphone has none)";
+    else if (state == "error")
+      text = "unreadable: " + p.value("message", "");
+    else if (state == "blocked")
+      text = "BLOCKED (the municipal office must reset it)";
+    else if (state == "verified_counter_hidden")
+      text = "verified earlier in this power cycle (counter hidden until power-down)";
+    else if (state == "no_limit")
+      text = "no retry limit";
     else {
       const int left = p.value("tries_left", 0);
       text = fmt::format("{} of {} tries left{}", left, max, left == 1 ? " (LAST TRY)" : "");
@@ -230,7 +263,8 @@ Result<Bytes> read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Errc::io, fmt::format("{}: cannot open", path));
   Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() > (1u << 26)) return fail(Errc::invalid_argument, fmt::format("{}: larger than 64 MiB", path));
+  if (data.size() > (1u << 26))
+    return fail(Errc::invalid_argument, fmt::format("{}: larger than 64 MiB", path));
   return data;
 }
 
@@ -244,13 +278,17 @@ Status write_file_bytes(const std::string& path, ByteView data) {
 std::string url_escape(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
   }
   return out;
 }
 
-std::string reader_query(const CardCommandOptions& o) { return o.reader ? "?reader=" + url_escape(*o.reader) : ""; }
+std::string reader_query(const CardCommandOptions& o) {
+  return o.reader ? "?reader=" + url_escape(*o.reader) : "";
+}
 
 }  // namespace
 
@@ -276,7 +314,7 @@ int card_info(const CardCommandOptions& o) {
 }
 
 int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
-  const pcsc::PinReference ref = which == "sign"   ? jpki::pin_reference(jpki::Key::sign)
+  const pcsc::PinReference ref = which == "sign"     ? jpki::pin_reference(jpki::Key::sign)
                                  : which == "kenmen" ? pcsc::kenmen::pin_reference()
                                                      : jpki::pin_reference(jpki::Key::auth);
   const AgentClient client(agent_socket(o.socket, o.config_path));
@@ -286,7 +324,8 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
     auto pin = read_pin("PIN: ");
     if (!pin) return report(pin.error(), o.json, "onshid");
     // Checked here too: only digits and A–Z go into the request, never anything to escape.
-    if (auto ok = pcsc::check_pin_format(*pin, ref.format); !ok) return report(ok.error(), o.json, "onshid");
+    if (auto ok = pcsc::check_pin_format(*pin, ref.format); !ok)
+      return report(ok.error(), o.json, "onshid");
     json body{{"pin_ref", which}, {"use_last_try", o.use_last_try}};
     if (o.reader) body["reader"] = *o.reader;
     // The PIN is appended in place into a buffer reserved up front, so no temporary or
@@ -303,7 +342,8 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
     if (!reply) return report(reply.error(), o.json, "onshid");
     return show_agent_reply(*reply, client, o.json);
   }
-  const std::string via = via_hardware(attempt.reply ? "onshid refused the route" : attempt.why_direct);
+  const std::string via =
+      via_hardware(attempt.reply ? "onshid refused the route" : attempt.why_direct);
 
   auto hw = open_reader(o.reader);
   if (!hw) return report(hw.error(), o.json, via);
@@ -318,25 +358,31 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
   if (!released) return report(released.error(), o.json, via);
   const auto& before = outcome->before;
   if (o.json) {
-    json j{{"via", via}, {"pin_ref", which}, {"correct", true}, {"powered_down_first", outcome->powered_down}};
+    json j{{"via", via},
+           {"pin_ref", which},
+           {"correct", true},
+           {"powered_down_first", outcome->powered_down}};
     if (before.tries_left) j["tries_left_before"] = *before.tries_left;
     std::puts(j.dump(2).c_str());
   } else {
     fmt::print("Via: {}\n{}: correct{}. The card was powered down afterwards.\n", via, ref.name,
-               before.tries_left ? fmt::format(" ({} tries were left; the counter is back to its maximum)", *before.tries_left)
-                                 : std::string());
+               before.tries_left
+                   ? fmt::format(" ({} tries were left; the counter is back to its maximum)",
+                                 *before.tries_left)
+                   : std::string());
   }
   return kExitOk;
 }
 
-int card_sign(const CardCommandOptions& o, const std::string& key_name, const std::optional<std::string>& in,
-              const std::optional<std::string>& out) {
+int card_sign(const CardCommandOptions& o, const std::string& key_name,
+              const std::optional<std::string>& in, const std::optional<std::string>& out) {
   const AgentClient client(agent_socket(o.socket, o.config_path));
   auto attempt = try_agent(client, o.direct, "OPTIONS", "/v1/cards/sign");
   if (attempt.reply && attempt.reply->status < 300) {
     // onshid signs on the terminal's behalf through its own route (agent issues); a technician's
     // test signature with a typed PIN is direct only, so say so rather than guess a protocol.
-    return report(Error{Errc::not_supported, "onshid is running: stop it, or sign through its API"}, o.json, "onshid");
+    return report(Error{Errc::not_supported, "onshid is running: stop it, or sign through its API"},
+                  o.json, "onshid");
   }
   const std::string via = via_hardware(attempt.why_direct);
 
@@ -359,10 +405,12 @@ int card_sign(const CardCommandOptions& o, const std::string& key_name, const st
   if (!card) return report(card.error(), o.json, via);
   auto signed_ = jpki::sign_with_pin(*card, *pin, request);
   if (!signed_) return report(signed_.error(), o.json, via);
-  const auto verified = pcsc::verify_signature(signed_->certificate, jpki::signature_hash(signed_->key),
-                                               request.message, signed_->signature);
+  const auto verified =
+      pcsc::verify_signature(signed_->certificate, jpki::signature_hash(signed_->key),
+                             request.message, signed_->signature);
   if (out) {
-    if (auto w = write_file_bytes(*out, signed_->signature); !w) return report(w.error(), o.json, via);
+    if (auto w = write_file_bytes(*out, signed_->signature); !w)
+      return report(w.error(), o.json, via);
   }
   auto info = pcsc::certificate_info(signed_->certificate);
   if (o.json) {
@@ -380,18 +428,21 @@ int card_sign(const CardCommandOptions& o, const std::string& key_name, const st
     if (info) fmt::print("Certificate: {}\n", info->subject);
     if (!in) fmt::print("Message (random): {}\n", to_hex(request.message));
     fmt::print("Signature: {}\n", base64(signed_->signature));
-    fmt::print("Verified with the card's certificate: {}\n", verified ? "yes" : "NO: " + verified.error().message);
+    fmt::print("Verified with the card's certificate: {}\n",
+               verified ? "yes" : "NO: " + verified.error().message);
   }
   return verified ? kExitOk : kExitFailure;
 }
 
-int card_certificate(const CardCommandOptions& o, const std::string& which, const std::optional<std::string>& out) {
+int card_certificate(const CardCommandOptions& o, const std::string& which,
+                     const std::optional<std::string>& out) {
   const AgentClient client(agent_socket(o.socket, o.config_path));
-  auto attempt = try_agent(client, o.direct, "GET", "/v1/cards/certificate?which=" + which +
-                                                       (o.reader ? "&reader=" + url_escape(*o.reader) : ""));
+  auto attempt = try_agent(client, o.direct, "GET",
+                           "/v1/cards/certificate?which=" + which +
+                               (o.reader ? "&reader=" + url_escape(*o.reader) : ""));
   if (attempt.reply) return show_agent_reply(*attempt.reply, client, o.json);
   const std::string via = via_hardware(attempt.why_direct);
-  const std::uint16_t fid = which == "auth-ca" ? jpki::kEfAuthCaCertificate
+  const std::uint16_t fid = which == "auth-ca"   ? jpki::kEfAuthCaCertificate
                             : which == "sign-ca" ? jpki::kEfSignCaCertificate
                                                  : jpki::kEfAuthCertificate;
   auto hw = open_reader(o.reader);
@@ -406,7 +457,8 @@ int card_certificate(const CardCommandOptions& o, const std::string& which, cons
   if (!cert) return report(cert.error(), o.json, via);
   if (out) {
     if (auto w = write_file_bytes(*out, *cert); !w) return report(w.error(), o.json, via);
-    if (!o.json) fmt::print(stderr, "Via: {}\nWrote {} bytes (DER) to {}\n", via, cert->size(), *out);
+    if (!o.json)
+      fmt::print(stderr, "Via: {}\nWrote {} bytes (DER) to {}\n", via, cert->size(), *out);
   }
   if (o.json) {
     std::puts(json{{"via", via}, {"which", which}, {"der_base64", base64(*cert)}}.dump(2).c_str());

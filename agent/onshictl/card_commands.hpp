@@ -9,21 +9,23 @@
 namespace onshi::ctl {
 
 struct CardCommandOptions {
-  std::optional<std::string> reader;  // name, identity or index; default: the one reader with a card
+  std::optional<std::string>
+      reader;  // name, identity or index; default: the one reader with a card
   bool json = false;
   bool direct = false;                // skip onshid even when it answers
   std::optional<std::string> socket;  // onshid's API socket
   std::string config_path = "/etc/onshi/onshi.toml";
-  bool use_last_try = false;          // spend the last PIN try (a person decided so)
+  bool use_last_try = false;  // spend the last PIN try (a person decided so)
 };
 
 int card_info(const CardCommandOptions& o);
 // which: auth | sign | kenmen
 int card_verify_pin(const CardCommandOptions& o, const std::string& which);
 // key: auth | sign; in: message file (default: a random 32-byte challenge); out: raw signature
-int card_sign(const CardCommandOptions& o, const std::string& key, const std::optional<std::string>& in,
-              const std::optional<std::string>& out);
+int card_sign(const CardCommandOptions& o, const std::string& key,
+              const std::optional<std::string>& in, const std::optional<std::string>& out);
 // which: auth | auth-ca | sign-ca; PEM to stdout or DER to `out`
-int card_certificate(const CardCommandOptions& o, const std::string& which, const std::optional<std::string>& out);
+int card_certificate(const CardCommandOptions& o, const std::string& which,
+                     const std::optional<std::string>& out);
 
 }  // namespace onshi::ctl

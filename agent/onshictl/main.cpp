@@ -49,9 +49,12 @@ int cmd_readers(const CardCommandOptions& o) {
   if (!context) {
     const auto& e = context.error();
     if (json) {
-      std::puts(nlohmann::json{{"source", "pcscd"}, {"via", via}, {"error", {{"code", onshi::errc_name(e.code)}, {"message", e.message}}}}
-                    .dump(2)
-                    .c_str());
+      std::puts(
+          nlohmann::json{{"source", "pcscd"},
+                         {"via", via},
+                         {"error", {{"code", onshi::errc_name(e.code)}, {"message", e.message}}}}
+              .dump(2)
+              .c_str());
     } else {
       fmt::print(stderr, "onshictl: {}\n", e.to_string());
       if (e.code == onshi::Errc::pcsc_no_service) {
@@ -80,10 +83,12 @@ int cmd_readers(const CardCommandOptions& o) {
   for (std::size_t i = 0; i < readers->size(); ++i) {
     const auto& r = (*readers)[i];
     fmt::print("{}: {}\n", i, r.identity.display_name);
-    fmt::print("   identity: {}{}{}\n", r.identity.stable_key(), r.identity.is_usb() ? " (USB)" : " (not USB)",
+    fmt::print("   identity: {}{}{}\n", r.identity.stable_key(),
+               r.identity.is_usb() ? " (USB)" : " (not USB)",
                r.identity.pin_pad ? ", PIN pad" : "");
     if (r.card_present) {
-      fmt::print("   card: present{}{}\n", r.card_in_use ? ", in use" : "", r.card_mute ? ", mute" : "");
+      fmt::print("   card: present{}{}\n", r.card_in_use ? ", in use" : "",
+                 r.card_mute ? ", mute" : "");
       fmt::print("   ATR: {}\n", onshi::to_hex(r.atr, true));
     } else {
       fmt::print("   card: none\n");
@@ -112,40 +117,54 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   CardCommandOptions o;
   std::optional<std::string> socket;
-  app.add_option("--socket", socket, "onshid's API socket (default: [api] socket of the configuration)");
+  app.add_option("--socket", socket,
+                 "onshid's API socket (default: [api] socket of the configuration)");
   app.add_option("--config", o.config_path, "Configuration file (default /etc/onshi/onshi.toml)");
   app.add_flag("--direct", o.direct, "Act on the hardware even when onshid answers");
 
-  auto* readers = app.add_subcommand("readers", "List card readers, their identity and the card's ATR");
+  auto* readers =
+      app.add_subcommand("readers", "List card readers, their identity and the card's ATR");
   readers->add_flag("--json", o.json, "Machine-readable output");
 
-  auto* card = app.add_subcommand("card", "The card in a reader: information, PIN check, test signature");
+  auto* card =
+      app.add_subcommand("card", "The card in a reader: information, PIN check, test signature");
   card->require_subcommand(1);
   auto add_common = [&](CLI::App* sub) {
-    sub->add_option("--reader,-r", o.reader, "Reader name, identity or index (default: the one reader with a card)");
+    sub->add_option("--reader,-r", o.reader,
+                    "Reader name, identity or index (default: the one reader with a card)");
     sub->add_flag("--json", o.json, "Machine-readable output");
   };
-  auto* info = card->add_subcommand("info", "Kind, ATR, certificate, PIN tries left (never spends a try)");
+  auto* info =
+      card->add_subcommand("info", "Kind, ATR, certificate, PIN tries left (never spends a try)");
   add_common(info);
   std::string pin_ref = "auth";
-  auto* verify = card->add_subcommand("verify-pin", "Check a PIN (read from the terminal or stdin, never argv)");
+  auto* verify = card->add_subcommand("verify-pin",
+                                      "Check a PIN (read from the terminal or stdin, never argv)");
   add_common(verify);
-  verify->add_option("--pin", pin_ref, "Which PIN: auth (JPKI 0018), sign (JPKI 001B), kenmen (券面事項入力補助 0011)")
+  verify
+      ->add_option("--pin", pin_ref,
+                   "Which PIN: auth (JPKI 0018), sign (JPKI 001B), kenmen (券面事項入力補助 0011)")
       ->check(CLI::IsMember({"auth", "sign", "kenmen"}));
-  verify->add_flag("--use-last-try", o.use_last_try, "Allow spending the last try (the card locks if it is wrong)");
+  verify->add_flag("--use-last-try", o.use_last_try,
+                   "Allow spending the last try (the card locks if it is wrong)");
   std::string key = "auth";
   std::optional<std::string> in;
   std::optional<std::string> out;
-  auto* sign = card->add_subcommand("sign", "A test signature with a JPKI key (PIN from the terminal or stdin)");
+  auto* sign = card->add_subcommand(
+      "sign", "A test signature with a JPKI key (PIN from the terminal or stdin)");
   add_common(sign);
-  sign->add_option("--key", key, "auth (利用者証明用) or sign (署名用)")->check(CLI::IsMember({"auth", "sign"}));
+  sign->add_option("--key", key, "auth (利用者証明用) or sign (署名用)")
+      ->check(CLI::IsMember({"auth", "sign"}));
   sign->add_option("--in", in, "File to sign (default: 32 random bytes)");
   sign->add_option("--out", out, "Write the raw signature here");
-  sign->add_flag("--use-last-try", o.use_last_try, "Allow spending the last try (the card locks if it is wrong)");
+  sign->add_flag("--use-last-try", o.use_last_try,
+                 "Allow spending the last try (the card locks if it is wrong)");
   std::string which = "auth";
-  auto* cert = card->add_subcommand("cert", "The JPKI certificate, PEM on stdout or DER to --out (no PIN)");
+  auto* cert =
+      card->add_subcommand("cert", "The JPKI certificate, PEM on stdout or DER to --out (no PIN)");
   add_common(cert);
-  cert->add_option("--which", which, "auth, auth-ca or sign-ca")->check(CLI::IsMember({"auth", "auth-ca", "sign-ca"}));
+  cert->add_option("--which", which, "auth, auth-ca or sign-ca")
+      ->check(CLI::IsMember({"auth", "auth-ca", "sign-ca"}));
   cert->add_option("--out", out, "Write DER here instead of PEM to stdout");
 
   auto* config = app.add_subcommand("config", "Configuration file");

@@ -12,7 +12,8 @@
 namespace onshi::pcsc {
 namespace {
 
-// Large enough for an extended response: 65536 data bytes + SW (pcsclite.h MAX_BUFFER_SIZE_EXTENDED).
+// Large enough for an extended response: 65536 data bytes + SW (pcsclite.h
+// MAX_BUFFER_SIZE_EXTENDED).
 constexpr std::size_t kReceiveBufferSize = 65536 + 2;
 // GET RESPONSE rounds: 256 bytes each covers the largest extended response with room to spare.
 constexpr int kMaxGetResponseRounds = 300;
@@ -84,7 +85,8 @@ struct Handle {
   PcscApi& api() const { return context->api(); }
 
   Error removed_error(std::string_view what) const {
-    return Error{Errc::card_removed, fmt::format("{}: the card was removed from \"{}\"", what, reader)};
+    return Error{Errc::card_removed,
+                 fmt::format("{}: the card was removed from \"{}\"", what, reader)};
   }
 
   // The common answer to a failed call on this handle (cards-and-readers.md §4.2).
@@ -102,11 +104,13 @@ struct Handle {
         removed = true;
         return removed_error(what);
       }
-      if (rc != SCARD_S_SUCCESS) return pcsc_error(rc, fmt::format("SCardReconnect after reset of \"{}\"", reader));
+      if (rc != SCARD_S_SUCCESS)
+        return pcsc_error(rc, fmt::format("SCardReconnect after reset of \"{}\"", reader));
       protocol = active;
       return Error{Errc::card_reset,
                    fmt::format("{}: the card in \"{}\" was reset by another program; select and "
-                               "verify again", what, reader),
+                               "verify again",
+                               what, reader),
                    static_cast<std::int64_t>(static_cast<std::uint32_t>(rv))};
     }
     return pcsc_error(rv, fmt::format("{} on \"{}\"", what, reader));
@@ -121,7 +125,9 @@ struct Handle {
                                    static_cast<DWORD>(command.size()), rx.data(), &length);
     if (rv != SCARD_S_SUCCESS) return failure(rv, "SCardTransmit");
     if (length > rx.size()) {
-      return fail(Errc::pcsc_failure, fmt::format("SCardTransmit reported {} bytes for a {}-byte buffer", length, rx.size()));
+      return fail(
+          Errc::pcsc_failure,
+          fmt::format("SCardTransmit reported {} bytes for a {}-byte buffer", length, rx.size()));
     }
     Bytes answer(rx.begin(), rx.begin() + length);
     secure_wipe(rx.data(), length);  // answers may carry personal data; keep one copy only
@@ -192,8 +198,9 @@ struct Handle {
         return fail(Errc::apdu_malformed_response,
                     fmt::format("card keeps answering 61xx after {} bytes", data.size()));
       }
-      const CommandApdu get_response{static_cast<std::uint8_t>(command.cla & 0x03), 0xC0, 0x00,
-                                     0x00, {}, response.sw2 == 0 ? kShortMaxLe : response.sw2};
+      const CommandApdu get_response{
+          static_cast<std::uint8_t>(command.cla & 0x03), 0xC0, 0x00, 0x00, {},
+          response.sw2 == 0 ? kShortMaxLe : response.sw2};
       ONSHI_TRY_ASSIGN(response, send(get_response));
       data.insert(data.end(), response.data.begin(), response.data.end());
     }
@@ -245,7 +252,8 @@ Result<Card> Card::connect(std::shared_ptr<Context> context, const std::string& 
   h->context = std::move(context);
   h->reader = reader;
   h->share = share_flag(options.share);
-  h->preferred = (options.allow_t0 ? SCARD_PROTOCOL_T0 : 0) | (options.allow_t1 ? SCARD_PROTOCOL_T1 : 0);
+  h->preferred =
+      (options.allow_t0 ? SCARD_PROTOCOL_T0 : 0) | (options.allow_t1 ? SCARD_PROTOCOL_T1 : 0);
   if (options.share == ShareMode::direct) h->preferred = 0;
   if (h->preferred == 0 && options.share != ShareMode::direct) {
     return fail(Errc::invalid_argument, "no protocol allowed");
@@ -258,7 +266,8 @@ Result<Card> Card::connect(std::shared_ptr<Context> context, const std::string& 
         DWORD active = 0;
         const LONG rv = h->api().connect(h->context->handle(), h->reader.c_str(), h->share,
                                          h->preferred, &h->handle, &active);
-        if (rv != SCARD_S_SUCCESS) return pcsc_error(rv, fmt::format("SCardConnect(\"{}\")", h->reader));
+        if (rv != SCARD_S_SUCCESS)
+          return pcsc_error(rv, fmt::format("SCardConnect(\"{}\")", h->reader));
         h->connected = true;
         h->protocol = active;
         return true;
@@ -304,8 +313,9 @@ Result<ResponseApdu> Card::transmit_sensitive(CommandApdu&& command) {
 
 Result<Bytes> Card::transmit_raw(ByteView command) {
   auto h = state_->handle;
-  return state_->run<Bytes>([h, cmd = Bytes(command.begin(), command.end())] { return h->exchange(cmd); },
-                            "SCardTransmit");
+  return state_->run<Bytes>(
+      [h, cmd = Bytes(command.begin(), command.end())] { return h->exchange(cmd); },
+      "SCardTransmit");
 }
 
 Result<Bytes> Card::control(std::uint32_t control_code, ByteView input) {
@@ -315,10 +325,13 @@ Result<Bytes> Card::control(std::uint32_t control_code, ByteView input) {
         if (!h->connected) return fail(Errc::invalid_argument, "the card is disconnected");
         Bytes out(kReceiveBufferSize);
         DWORD returned = 0;
-        const LONG rv = h->api().control(h->handle, control_code, in.data(), static_cast<DWORD>(in.size()),
-                                         out.data(), static_cast<DWORD>(out.size()), &returned);
-        if (rv != SCARD_S_SUCCESS) return h->failure(rv, fmt::format("SCardControl(0x{:08X})", control_code));
-        if (returned > out.size()) return fail(Errc::pcsc_failure, "SCardControl returned more than the buffer");
+        const LONG rv =
+            h->api().control(h->handle, control_code, in.data(), static_cast<DWORD>(in.size()),
+                             out.data(), static_cast<DWORD>(out.size()), &returned);
+        if (rv != SCARD_S_SUCCESS)
+          return h->failure(rv, fmt::format("SCardControl(0x{:08X})", control_code));
+        if (returned > out.size())
+          return fail(Errc::pcsc_failure, "SCardControl returned more than the buffer");
         out.resize(returned);
         return out;
       },
@@ -333,8 +346,10 @@ Result<Bytes> Card::get_attrib(std::uint32_t attribute) {
         Bytes out(MAX_BUFFER_SIZE);
         auto length = static_cast<DWORD>(out.size());
         const LONG rv = h->api().get_attrib(h->handle, attribute, out.data(), &length);
-        if (rv != SCARD_S_SUCCESS) return h->failure(rv, fmt::format("SCardGetAttrib(0x{:08X})", attribute));
-        if (length > out.size()) return fail(Errc::pcsc_failure, "SCardGetAttrib returned more than the buffer");
+        if (rv != SCARD_S_SUCCESS)
+          return h->failure(rv, fmt::format("SCardGetAttrib(0x{:08X})", attribute));
+        if (length > out.size())
+          return fail(Errc::pcsc_failure, "SCardGetAttrib returned more than the buffer");
         out.resize(length);
         return out;
       },

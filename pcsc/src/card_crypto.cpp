@@ -36,7 +36,9 @@ constexpr std::array<std::uint8_t, 19> kSha384Prefix{0x30, 0x41, 0x30, 0x0D, 0x0
                                                      0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
                                                      0x02, 0x05, 0x00, 0x04, 0x30};
 
-const EVP_MD* md(HashAlgorithm a) { return a == HashAlgorithm::sha256 ? EVP_sha256() : EVP_sha384(); }
+const EVP_MD* md(HashAlgorithm a) {
+  return a == HashAlgorithm::sha256 ? EVP_sha256() : EVP_sha384();
+}
 
 Result<X509*> parse_certificate(ByteView der) {
   const unsigned char* p = der.data();
@@ -56,27 +58,31 @@ Result<KeyInfo> describe(EVP_PKEY* key) {
   if (id == EVP_PKEY_RSA) {
     info.kind = KeyInfo::Kind::rsa;
     info.bits = EVP_PKEY_get_bits(key);
-    if (info.bits < 2048) return fail(Errc::not_supported, fmt::format("RSA key of {} bits (< 2048)", info.bits));
+    if (info.bits < 2048)
+      return fail(Errc::not_supported, fmt::format("RSA key of {} bits (< 2048)", info.bits));
     return info;
   }
   if (id == EVP_PKEY_EC) {
     char group[64] = {};
     size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1) {
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &len) != 1) {
       return fail(Errc::card_data_invalid, "EC key without a named curve");
     }
     if (std::string_view(group) != SN_secp384r1) {
-      return fail(Errc::not_supported, fmt::format("EC key on curve {} (only P-384 is known)", group));
+      return fail(Errc::not_supported,
+                  fmt::format("EC key on curve {} (only P-384 is known)", group));
     }
     info.kind = KeyInfo::Kind::ec_p384;
     info.bits = 384;
     return info;
   }
-  return fail(Errc::not_supported, fmt::format("public key type {} is not RSA or EC", OBJ_nid2sn(id)));
+  return fail(Errc::not_supported,
+              fmt::format("public key type {} is not RSA or EC", OBJ_nid2sn(id)));
 }
 
 Result<Pkey> key_of_certificate(ByteView der) {
-  ONSHI_TRY_ASSIGN(X509* raw, parse_certificate(der));
+  ONSHI_TRY_ASSIGN(X509 * raw, parse_certificate(der));
   std::unique_ptr<X509, X509Free> cert(raw);
   Pkey key(X509_get_pubkey(cert.get()));
   if (!key) return fail(Errc::card_data_invalid, "the certificate's public key cannot be decoded");
@@ -103,8 +109,9 @@ Status verify_with(EVP_PKEY* key, HashAlgorithm algorithm, ByteView message, Byt
     return fail(Errc::internal, "EVP_DigestVerifyInit failed");
   }
   if (EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message.data(), message.size()) != 1) {
-    return fail(Errc::card_data_invalid,
-                fmt::format("the {} signature does not verify with the {} key", info.name(), info.name()));
+    return fail(
+        Errc::card_data_invalid,
+        fmt::format("the {} signature does not verify with the {} key", info.name(), info.name()));
   }
   return {};
 }
@@ -127,7 +134,8 @@ Result<Bytes> digest_info(HashAlgorithm algorithm, ByteView hash_value) {
   const auto& prefix = algorithm == HashAlgorithm::sha256 ? kSha256Prefix : kSha384Prefix;
   const std::size_t want = algorithm == HashAlgorithm::sha256 ? 32 : 48;
   if (hash_value.size() != want) {
-    return fail(Errc::invalid_argument, fmt::format("hash of {} bytes, expected {}", hash_value.size(), want));
+    return fail(Errc::invalid_argument,
+                fmt::format("hash of {} bytes, expected {}", hash_value.size(), want));
   }
   Bytes out(prefix.begin(), prefix.end());
   out.insert(out.end(), hash_value.begin(), hash_value.end());
@@ -175,12 +183,14 @@ Result<Bytes> ecdsa_raw_to_der(ByteView raw) {
   return out;
 }
 
-Status verify_signature(ByteView certificate_der, HashAlgorithm algorithm, ByteView message, ByteView signature) {
+Status verify_signature(ByteView certificate_der, HashAlgorithm algorithm, ByteView message,
+                        ByteView signature) {
   ONSHI_TRY_ASSIGN(Pkey key, key_of_certificate(certificate_der));
   return verify_with(key.get(), algorithm, message, signature);
 }
 
-Status verify_signature_spki(ByteView spki_der, HashAlgorithm algorithm, ByteView message, ByteView signature) {
+Status verify_signature_spki(ByteView spki_der, HashAlgorithm algorithm, ByteView message,
+                             ByteView signature) {
   ONSHI_TRY_ASSIGN(Pkey key, key_of_spki(spki_der));
   return verify_with(key.get(), algorithm, message, signature);
 }

@@ -41,7 +41,9 @@ Result<std::chrono::sys_seconds> to_time(const ASN1_TIME* t, std::string_view wh
 
 }  // namespace
 
-std::string iso8601_utc(std::chrono::sys_seconds t) { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", t); }
+std::string iso8601_utc(std::chrono::sys_seconds t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", t);
+}
 
 Result<CertificateInfo> certificate_info(ByteView der) {
   const unsigned char* p = der.data();
@@ -63,7 +65,8 @@ Result<CertificateInfo> certificate_info(ByteView der) {
   ONSHI_TRY_ASSIGN(info.not_before, to_time(X509_get0_notBefore(cert.get()), "notBefore"));
   ONSHI_TRY_ASSIGN(info.not_after, to_time(X509_get0_notAfter(cert.get()), "notAfter"));
   info.sha256_hex = to_hex(hash(HashAlgorithm::sha256, der));
-  for (auto& c : info.sha256_hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : info.sha256_hex)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   ONSHI_TRY_ASSIGN(info.key, certificate_key(der));
   return info;
 }

@@ -17,13 +17,15 @@ struct EndOfHold {
 
 Status require_jpki_card(Card& card) {
   ONSHI_TRY_ASSIGN(const Detection d, detect(card));
-  if (!d.jpki) return fail(Errc::card_unsupported, "not a My Number card: the JPKI AP did not answer SELECT");
+  if (!d.jpki)
+    return fail(Errc::card_unsupported, "not a My Number card: the JPKI AP did not answer SELECT");
   return {};
 }
 
 }  // namespace
 
-Result<PinSignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin, const PinSignRequest& request) {
+Result<PinSignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
+                                    const PinSignRequest& request) {
   EndOfHold end{exclusive, pin};
   Card& card = exclusive.card();
   ONSHI_TRY(require_jpki_card(card));
@@ -46,7 +48,8 @@ Result<PinSignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin, 
   return out;
 }
 
-Result<VerifyOutcome> verify_pin_only(ExclusiveCard& exclusive, Key key, SecretBytes& pin, const PinPolicy& policy) {
+Result<VerifyOutcome> verify_pin_only(ExclusiveCard& exclusive, Key key, SecretBytes& pin,
+                                      const PinPolicy& policy) {
   EndOfHold end{exclusive, pin};
   Card& card = exclusive.card();
   ONSHI_TRY(require_jpki_card(card));

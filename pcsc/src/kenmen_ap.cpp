@@ -44,13 +44,17 @@ Result<Tlv> parse_tlv(ByteView in) {
   // A header OpenSSL cannot read leaves `p` where it was; a length past the data sets 0x80 too,
   // with the header read, and is told apart below.
   if (header == 0 || header > in.size()) {
-    return fail(Errc::card_data_invalid,
-                fmt::format("malformed TLV header starting {:02X}: tag or length unreadable in the {} bytes present", in[0], in.size()));
+    return fail(Errc::card_data_invalid, fmt::format("malformed TLV header starting {:02X}: tag or "
+                                                     "length unreadable in the {} bytes present",
+                                                     in[0], in.size()));
   }
-  if ((ret & 0x01) != 0) return fail(Errc::card_data_invalid, fmt::format("TLV starting {:02X}: indefinite length", in[0]));
+  if ((ret & 0x01) != 0)
+    return fail(Errc::card_data_invalid,
+                fmt::format("TLV starting {:02X}: indefinite length", in[0]));
   if (length < 0 || static_cast<std::size_t>(length) > in.size() - header) {
-    return fail(Errc::card_data_invalid, fmt::format("TLV starting {:02X}: {} bytes announced, {} present", in[0],
-                                                     length, in.size() - header));
+    return fail(Errc::card_data_invalid,
+                fmt::format("TLV starting {:02X}: {} bytes announced, {} present", in[0], length,
+                            in.size() - header));
   }
   Tlv t;
   t.number = number;
@@ -81,10 +85,17 @@ bool valid_utf8(ByteView s) {
       ++i;
       continue;
     }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + n >= s.size()) return false;  // truncated sequence
     for (std::size_t k = 1; k <= n; ++k) {
       if ((s[i + k] & 0xC0) != 0x80) return false;
@@ -98,9 +109,13 @@ bool valid_utf8(ByteView s) {
 }
 
 Result<std::string> text_item(std::optional<ByteView> v, std::string_view what, int tag) {
-  if (!v) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) missing", what, tag));
-  if (v->empty()) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) is empty", what, tag));
-  if (!valid_utf8(*v)) return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) is not valid UTF-8", what, tag));
+  if (!v)
+    return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) missing", what, tag));
+  if (v->empty())
+    return fail(Errc::card_data_invalid, fmt::format("EF 0002: {} (DF{:02X}) is empty", what, tag));
+  if (!valid_utf8(*v))
+    return fail(Errc::card_data_invalid,
+                fmt::format("EF 0002: {} (DF{:02X}) is not valid UTF-8", what, tag));
   return std::string(v->begin(), v->end());
 }
 
@@ -126,14 +141,18 @@ Result<BasicFour> parse_basic_four(ByteView file) {
     ONSHI_TRY_ASSIGN(const Tlv t, parse_tlv(rest));
     if (t.private_class && !t.constructed && t.number >= kTagOffsets && t.number <= kTagSex) {
       auto& slot = items[t.number - kTagOffsets];
-      if (slot) return fail(Errc::card_data_invalid, fmt::format("EF 0002: tag DF{:02X} appears twice", t.number));
+      if (slot)
+        return fail(Errc::card_data_invalid,
+                    fmt::format("EF 0002: tag DF{:02X} appears twice", t.number));
       slot = t.value;
     }
     rest = rest.subspan(t.header + t.value.size());
   }
 
   if (items[0] && items[0]->size() != 8) {
-    return fail(Errc::card_data_invalid, fmt::format("EF 0002: offset table DF21 of {} bytes, expected 8", items[0]->size()));
+    return fail(
+        Errc::card_data_invalid,
+        fmt::format("EF 0002: offset table DF21 of {} bytes, expected 8", items[0]->size()));
   }
   BasicFour out;
   ONSHI_TRY_ASSIGN(out.name, text_item(items[1], "name", kTagName));
@@ -143,10 +162,12 @@ Result<BasicFour> parse_basic_four(ByteView file) {
 
   const auto& d = out.birth_date;
   const bool digits = d.size() == 8 && d.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits) return fail(Errc::card_data_invalid, "EF 0002: birth date is not 8 digits (YYYYMMDD)");
-  const std::chrono::year_month_day ymd{std::chrono::year{std::stoi(d.substr(0, 4))},
-                                        std::chrono::month{static_cast<unsigned>(std::stoi(d.substr(4, 2)))},
-                                        std::chrono::day{static_cast<unsigned>(std::stoi(d.substr(6, 2)))}};
+  if (!digits)
+    return fail(Errc::card_data_invalid, "EF 0002: birth date is not 8 digits (YYYYMMDD)");
+  const std::chrono::year_month_day ymd{
+      std::chrono::year{std::stoi(d.substr(0, 4))},
+      std::chrono::month{static_cast<unsigned>(std::stoi(d.substr(4, 2)))},
+      std::chrono::day{static_cast<unsigned>(std::stoi(d.substr(6, 2)))}};
   if (!ymd.ok()) return fail(Errc::card_data_invalid, "EF 0002: birth date is not a calendar date");
   if (out.sex != "0" && out.sex != "1" && out.sex != "2" && out.sex != "9") {
     return fail(Errc::card_data_invalid, "EF 0002: sex is not an ISO 5218 code (0, 1, 2 or 9)");
@@ -166,10 +187,15 @@ Result<BasicFour> read_basic_four(Card& card, SecretBytes& pin, const PinPolicy&
   std::optional<std::size_t> total;
   while (!total || file.size() < *total) {
     const std::size_t want = total ? std::min<std::size_t>(256, *total - file.size()) : 256;
-    ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0xB0, static_cast<std::uint8_t>((file.size() >> 8) & 0x7F),
-                                            static_cast<std::uint8_t>(file.size() & 0xFF), {}, want}));
+    ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00,
+                                            0xB0,
+                                            static_cast<std::uint8_t>((file.size() >> 8) & 0x7F),
+                                            static_cast<std::uint8_t>(file.size() & 0xFF),
+                                            {},
+                                            want}));
     const bool end_of_file = r.sw() == 0x6282 || r.sw() == 0x6B00;
-    if (!r.ok() && !end_of_file) return sw_error(r.sw(), fmt::format("READ BINARY EF 0002 at {}", file.size()));
+    if (!r.ok() && !end_of_file)
+      return sw_error(r.sw(), fmt::format("READ BINARY EF 0002 at {}", file.size()));
     file.insert(file.end(), r.data.begin(), r.data.end());
     secure_wipe(r.data.data(), r.data.size());
     if (!total) {
@@ -181,16 +207,21 @@ Result<BasicFour> read_basic_four(Card& card, SecretBytes& pin, const PinPolicy&
       } else {
         // Longer than the first chunk: take the length from the header alone.
         const ByteView h = ByteView(file).subspan(at);
-        if (h.size() >= 5 && h[2] == 0x82) need = at + 5 + ((std::size_t{h[3]} << 8) | h[4]);
-        else if (h.size() >= 4 && h[2] == 0x81) need = at + 4 + h[3];
-        else return std::move(outer).error();
+        if (h.size() >= 5 && h[2] == 0x82)
+          need = at + 5 + ((std::size_t{h[3]} << 8) | h[4]);
+        else if (h.size() >= 4 && h[2] == 0x81)
+          need = at + 4 + h[3];
+        else
+          return std::move(outer).error();
       }
-      if (need > kMaxFileSize) return fail(Errc::card_data_invalid, fmt::format("EF 0002 claims {} bytes", need));
+      if (need > kMaxFileSize)
+        return fail(Errc::card_data_invalid, fmt::format("EF 0002 claims {} bytes", need));
       total = need;
     }
     if (file.size() < *total && (end_of_file || r.data.empty())) {
       secure_wipe(file.data(), file.size());
-      return fail(Errc::card_data_invalid, fmt::format("EF 0002 ended at {} of {} bytes", file.size(), *total));
+      return fail(Errc::card_data_invalid,
+                  fmt::format("EF 0002 ended at {} of {} bytes", file.size(), *total));
     }
   }
   auto parsed = parse_basic_four(ByteView(file).first(*total));
@@ -200,8 +231,10 @@ Result<BasicFour> read_basic_four(Card& card, SecretBytes& pin, const PinPolicy&
 
 Result<Bytes> sign_pin_less(Card& card, ByteView digest_info) {
   ONSHI_TRY(select_application(card, kAid, "券面事項入力補助AP"));
-  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x80, 0x2A, 0x00, 0x00, Bytes(digest_info.begin(), digest_info.end()), 256}));
-  if (!r.ok()) return sw_error(r.sw(), "COMPUTE DIGITAL SIGNATURE (券面事項入力補助AP, PIN-less key)");
+  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x80, 0x2A, 0x00, 0x00,
+                                          Bytes(digest_info.begin(), digest_info.end()), 256}));
+  if (!r.ok())
+    return sw_error(r.sw(), "COMPUTE DIGITAL SIGNATURE (券面事項入力補助AP, PIN-less key)");
   if (r.data.empty()) return fail(Errc::card_data_invalid, "the card returned an empty signature");
   return std::move(r.data);
 }

@@ -14,7 +14,8 @@ bool is_upper(std::uint8_t c) { return c >= 'A' && c <= 'Z'; }
 Result<PinStatus> read_status_after_power_down(Card& card, const PinReference& ref) {
   ONSHI_TRY(card.reconnect(Disposition::unpower));
   // One card answered 6F00 to the first command after a power cycle (§1.4): a throw-away SELECT.
-  (void)card.transmit({0x00, 0xA4, 0x04, 0x0C, Bytes(ref.aid.begin(), ref.aid.end()), std::nullopt});
+  (void)card.transmit(
+      {0x00, 0xA4, 0x04, 0x0C, Bytes(ref.aid.begin(), ref.aid.end()), std::nullopt});
   ONSHI_TRY(select_application(card, ref.aid, ref.name));
   return read_pin_status(card, ref.fid, ref.verify_p2);
 }
@@ -26,21 +27,26 @@ Status check_pin_format(SecretBytes& pin, PinFormat format) {
   const ByteView v = pin.view();
   switch (format) {
     case PinFormat::four_digits:
-      if (v.size() != 4) return fail(Errc::pin_format, fmt::format("the PIN must be exactly 4 digits, got {} characters", v.size()));
+      if (v.size() != 4)
+        return fail(Errc::pin_format,
+                    fmt::format("the PIN must be exactly 4 digits, got {} characters", v.size()));
       for (auto c : v) {
         if (!is_digit(c)) return fail(Errc::pin_format, "the PIN must be 4 digits (0-9 only)");
       }
       return {};
     case PinFormat::jpki_sign_password: {
       if (v.size() < 6 || v.size() > 16) {
-        return fail(Errc::pin_format, fmt::format("the signature password must be 6 to 16 characters, got {}", v.size()));
+        return fail(
+            Errc::pin_format,
+            fmt::format("the signature password must be 6 to 16 characters, got {}", v.size()));
       }
       Bytes upper(v.begin(), v.end());
       for (auto& c : upper) {
         if (c >= 'a' && c <= 'z') c = static_cast<std::uint8_t>(c - 'a' + 'A');
         if (!is_digit(c) && !is_upper(c)) {
           secure_wipe(upper.data(), upper.size());
-          return fail(Errc::pin_format, "the signature password may contain only letters A-Z and digits 0-9");
+          return fail(Errc::pin_format,
+                      "the signature password may contain only letters A-Z and digits 0-9");
         }
       }
       pin = SecretBytes(upper);
@@ -49,10 +55,12 @@ Status check_pin_format(SecretBytes& pin, PinFormat format) {
     }
     case PinFormat::hpki_pin:
       if (v.size() < 4 || v.size() > 16) {
-        return fail(Errc::pin_format, fmt::format("the PIN must be 4 to 16 characters, got {}", v.size()));
+        return fail(Errc::pin_format,
+                    fmt::format("the PIN must be 4 to 16 characters, got {}", v.size()));
       }
       for (auto c : v) {
-        if (c < 0x21 || c > 0x7E) return fail(Errc::pin_format, "the PIN may contain only printable ASCII characters");
+        if (c < 0x21 || c > 0x7E)
+          return fail(Errc::pin_format, "the PIN may contain only printable ASCII characters");
       }
       return {};
   }
@@ -60,25 +68,32 @@ Status check_pin_format(SecretBytes& pin, PinFormat format) {
 }
 
 Status select_application(Card& card, std::span<const std::uint8_t> aid, std::string_view name) {
-  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0xA4, 0x04, 0x0C, Bytes(aid.begin(), aid.end()), std::nullopt}));
+  ONSHI_TRY_ASSIGN(
+      auto r, card.transmit({0x00, 0xA4, 0x04, 0x0C, Bytes(aid.begin(), aid.end()), std::nullopt}));
   if (r.sw() == 0x6A82) {
-    return fail(Errc::card_unsupported, fmt::format("the card has no {} (SELECT answered 6A82)", name));
+    return fail(Errc::card_unsupported,
+                fmt::format("the card has no {} (SELECT answered 6A82)", name));
   }
   if (!r.ok()) return sw_error(r.sw(), fmt::format("SELECT {}", name));
   return {};
 }
 
 Result<std::uint16_t> select_ef(Card& card, std::uint16_t fid) {
-  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0xA4, 0x02, 0x0C,
-                                          {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)},
-                                          std::nullopt}));
+  ONSHI_TRY_ASSIGN(
+      auto r, card.transmit({0x00,
+                             0xA4,
+                             0x02,
+                             0x0C,
+                             {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)},
+                             std::nullopt}));
   return r.sw();
 }
 
 Result<PinStatus> read_pin_status(Card& card, std::uint16_t fid, std::uint8_t verify_p2) {
   ONSHI_TRY_ASSIGN(const std::uint16_t selected, select_ef(card, fid));
   if (selected == 0x6A82) {
-    return fail(Errc::pin_not_set, fmt::format("the card has no PIN {:04X} (SELECT EF answered 6A82)", fid));
+    return fail(Errc::pin_not_set,
+                fmt::format("the card has no PIN {:04X} (SELECT EF answered 6A82)", fid));
   }
   if (selected != 0x9000) return sw_error(selected, fmt::format("SELECT EF {:04X}", fid));
   ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0x20, 0x00, verify_p2, {}, std::nullopt}));
@@ -101,14 +116,17 @@ Result<PinStatus> read_pin_status(Card& card, std::uint16_t fid, std::uint8_t ve
 Status guard_pin_attempt(const PinStatus& status, const PinPolicy& policy, std::string_view name) {
   if (status.blocked) {
     Error e{Errc::pin_blocked, fmt::format("{} is blocked; only the issuer (for a My Number card, "
-                                           "the municipal office) can unblock it", name)};
+                                           "the municipal office) can unblock it",
+                                           name)};
     e.retries_remaining = 0;
     return Unexpected{std::move(e)};
   }
   if (status.tries_left && *status.tries_left == 1 && !policy.allow_last_try) {
-    Error e{Errc::pin_last_try,
-            fmt::format("{}: only 1 try is left; a wrong PIN now blocks the card. Not sent: ask the "
-                        "holder to check the PIN, then retry with the explicit use-last-try option", name)};
+    Error e{
+        Errc::pin_last_try,
+        fmt::format("{}: only 1 try is left; a wrong PIN now blocks the card. Not sent: ask the "
+                    "holder to check the PIN, then retry with the explicit use-last-try option",
+                    name)};
     e.retries_remaining = 1;
     return Unexpected{std::move(e)};
   }
@@ -134,19 +152,23 @@ Result<VerifyOutcome> verify_pin(Card& card, const PinReference& ref, SecretByte
     if (out.before.verified) {
       return fail(Errc::pin_state_unknown,
                   fmt::format("{}: the card still reports \"verified\" after a power-down, so its "
-                              "retry counter is unknown; not sending the PIN", ref.name));
+                              "retry counter is unknown; not sending the PIN",
+                              ref.name));
     }
   }
   ONSHI_TRY(guard_pin_attempt(out.before, policy, ref.name));
 
   // Sent once. Whatever the answer, it is not sent again.
-  CommandApdu verify{0x00, 0x20, 0x00, ref.verify_p2, Bytes(pin.view().begin(), pin.view().end()), std::nullopt};
+  CommandApdu verify{
+      0x00, 0x20, 0x00, ref.verify_p2, Bytes(pin.view().begin(), pin.view().end()), std::nullopt};
   ONSHI_TRY_ASSIGN(auto r, card.transmit_sensitive(std::move(verify)));
   if (r.ok()) return out;
   if (auto n = sw_retries(r.sw())) {
     Error e{*n == 0 ? Errc::pin_blocked : Errc::pin_wrong,
-            *n == 0 ? fmt::format("{}: wrong PIN, and that was the last try: the PIN is now blocked", ref.name)
-                    : fmt::format("{}: wrong PIN, {} {} left", ref.name, *n, *n == 1 ? "try" : "tries"),
+            *n == 0
+                ? fmt::format("{}: wrong PIN, and that was the last try: the PIN is now blocked",
+                              ref.name)
+                : fmt::format("{}: wrong PIN, {} {} left", ref.name, *n, *n == 1 ? "try" : "tries"),
             r.sw()};
     e.retries_remaining = *n;
     return Unexpected{std::move(e)};

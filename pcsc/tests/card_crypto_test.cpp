@@ -21,7 +21,8 @@ TEST(CardCrypto, DigestInfoMatchesTheDocumentedPrefix) {
   auto di = digest_info(HashAlgorithm::sha256, h);
   ASSERT_TRUE(di);
   EXPECT_EQ(to_hex(ByteView(*di).first(19)), "3031300D060960864801650304020105000420");
-  EXPECT_EQ(to_hex(ByteView(*di).last(32)), "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+  EXPECT_EQ(to_hex(ByteView(*di).last(32)),
+            "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
   EXPECT_EQ(digest_info(HashAlgorithm::sha384, h).error().code, Errc::invalid_argument);
 }
 
@@ -33,7 +34,8 @@ TEST(CardCrypto, KeyTypeComesFromTheCertificate) {
   EXPECT_EQ(certificate_key(self_signed_certificate(rsa.get()))->name(), "RSA-2048");
   EXPECT_EQ(certificate_key(self_signed_certificate(ec.get()))->kind, KeyInfo::Kind::ec_p384);
   EXPECT_EQ(certificate_key(self_signed_certificate(p256.get())).error().code, Errc::not_supported);
-  EXPECT_EQ(certificate_key(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}).error().code, Errc::card_data_invalid);
+  EXPECT_EQ(certificate_key(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}).error().code,
+            Errc::card_data_invalid);
   Bytes trailing = self_signed_certificate(rsa.get());
   trailing.push_back(0xFF);
   EXPECT_EQ(certificate_key(trailing).error().code, Errc::card_data_invalid);
@@ -47,7 +49,8 @@ TEST(CardCrypto, EcdsaRawSignatureVerifiesThroughDer) {
   EXPECT_TRUE(verify_signature(cert, HashAlgorithm::sha384, msg, sig));
   Bytes tampered = sig;
   tampered[10] ^= 1;
-  EXPECT_EQ(verify_signature(cert, HashAlgorithm::sha384, msg, tampered).error().code, Errc::card_data_invalid);
+  EXPECT_EQ(verify_signature(cert, HashAlgorithm::sha384, msg, tampered).error().code,
+            Errc::card_data_invalid);
   EXPECT_FALSE(ecdsa_raw_to_der(Bytes(95, 1)));
 }
 
@@ -78,9 +81,12 @@ TEST(CardPresentProof, BindsChallengeCertificateAndCard) {
   const Bytes proof = rsa_sign_raw(card_key.get(), *di);  // what the card's PIN-less key does
   EXPECT_TRUE(verify_card_present_proof(spki, challenge, cert, proof));
 
-  EXPECT_FALSE(verify_card_present_proof(spki, Bytes(32, 0x5B), cert, proof)) << "another challenge";
-  EXPECT_FALSE(verify_card_present_proof(spki, challenge, other_cert, proof)) << "a copied certificate";
-  EXPECT_FALSE(verify_card_present_proof(spki_of(other_card.get()), challenge, cert, proof)) << "another card";
+  EXPECT_FALSE(verify_card_present_proof(spki, Bytes(32, 0x5B), cert, proof))
+      << "another challenge";
+  EXPECT_FALSE(verify_card_present_proof(spki, challenge, other_cert, proof))
+      << "a copied certificate";
+  EXPECT_FALSE(verify_card_present_proof(spki_of(other_card.get()), challenge, cert, proof))
+      << "another card";
   EXPECT_EQ(card_present_digest_info(Bytes(15, 0), cert).error().code, Errc::invalid_argument);
   EXPECT_EQ(card_present_digest_info(Bytes(257, 0), cert).error().code, Errc::invalid_argument);
 }
@@ -96,12 +102,12 @@ class ScriptedJpkiCard : public ::testing::Test {
   void sw(std::uint8_t a, std::uint8_t b) { api.replies.push_back({SCARD_S_SUCCESS, Bytes{a, b}}); }
   // detect + read certificate 000A
   void script_detect_and_cert(const Bytes& cert) {
-    ok({});                                           // SELECT JPKI AP
-    ok({});                                           // SELECT 0006
+    ok({});  // SELECT JPKI AP
+    ok({});  // SELECT 0006
     Bytes label(32, ' ');
     std::copy_n("JPKIAPICCTOKEN2", 15, label.begin());
     ok(label);
-    ok({});                                           // SELECT 000A
+    ok({});  // SELECT 000A
     for (std::size_t at = 0; at < cert.size(); at += 256) {
       ok(Bytes(cert.begin() + static_cast<std::ptrdiff_t>(at),
                cert.begin() + static_cast<std::ptrdiff_t>(std::min(cert.size(), at + 256))));
@@ -122,7 +128,8 @@ TEST_F(ScriptedJpkiCard, RsaSignatureOverADigestInfoThenUnpower) {
   const Bytes message{'r', 'x'};
   script_detect_and_cert(cert);
   script_verify();
-  ok(rsa_sign_raw(key.get(), *digest_info(HashAlgorithm::sha256, hash(HashAlgorithm::sha256, message))));
+  ok(rsa_sign_raw(key.get(),
+                  *digest_info(HashAlgorithm::sha256, hash(HashAlgorithm::sha256, message))));
 
   auto ctx = std::make_shared<Context>(Context::establish(api).value());
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
@@ -153,7 +160,8 @@ TEST_F(ScriptedJpkiCard, InventedP384CardGetsTheRawSha384Hash) {
   auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->key.kind, KeyInfo::Kind::ec_p384);
-  EXPECT_EQ(to_hex(ByteView(api.sent.back()).first(5)), "802A008030") << "48 bytes of hash, no DigestInfo";
+  EXPECT_EQ(to_hex(ByteView(api.sent.back()).first(5)), "802A008030")
+      << "48 bytes of hash, no DigestInfo";
   EXPECT_TRUE(verify_signature(cert, HashAlgorithm::sha384, message, r->signature));
 }
 

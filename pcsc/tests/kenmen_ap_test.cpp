@@ -87,7 +87,9 @@ TEST(KenmenParse, TagsInAnyOrderAndUnknownTagsSkipped) {
 
 TEST(KenmenParse, LongAddressUsesTwoByteLength) {
   Items it;
-  it.address = std::string(50, 'X') + "東京都千代田区霞が関１丁目２番３号　試験マンション１０１号室" + std::string(40, 'Y');
+  it.address = std::string(50, 'X') +
+               "東京都千代田区霞が関１丁目２番３号　試験マンション１０１号室" +
+               std::string(40, 'Y');
   auto r = parse_basic_four(file(it));
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->address, it.address);
@@ -97,7 +99,8 @@ void expect_invalid(const Bytes& f, std::string_view fragment) {
   auto r = parse_basic_four(f);
   ASSERT_FALSE(r) << "expected an error containing " << fragment;
   EXPECT_EQ(r.error().code, Errc::card_data_invalid);
-  EXPECT_NE(r.error().message.find(fragment), std::string::npos) << fragment << " vs " << r.error().message;
+  EXPECT_NE(r.error().message.find(fragment), std::string::npos)
+      << fragment << " vs " << r.error().message;
 }
 
 TEST(KenmenParse, EachDefectHasItsOwnError) {

@@ -16,7 +16,8 @@ SecretBytes secret(std::string_view s) {
   return SecretBytes(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }
 
-const Bytes kSelectJpki{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
+const Bytes kSelectJpki{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0,
+                        0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
 const Bytes kSelectAuthPin{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18};
 const Bytes kEmptyVerify{0x00, 0x20, 0x00, 0x80};
 const Bytes kVerify1234{0x00, 0x20, 0x00, 0x80, 0x04, '1', '2', '3', '4'};
@@ -57,7 +58,8 @@ TEST(PinFormat, SignPasswordIsUpperCasedAndChecked) {
   EXPECT_EQ(std::string(p.view().begin(), p.view().end()), "ABC123");
   for (std::string_view bad : {"ABC12", "ABCDEFGHIJ1234567", "ABC-123", "ＡBC123"}) {
     auto b = secret(bad);
-    EXPECT_EQ(check_pin_format(b, PinFormat::jpki_sign_password).error().code, Errc::pin_format) << bad;
+    EXPECT_EQ(check_pin_format(b, PinFormat::jpki_sign_password).error().code, Errc::pin_format)
+        << bad;
   }
 }
 

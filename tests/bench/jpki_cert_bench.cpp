@@ -4,8 +4,8 @@
 // what reaches the card) and the wall time from exec to exit. Figures for the README, no asserts.
 //
 //   jpki_cert_bench ONSHICTL PERSONA_DIR [runs=15]
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -47,11 +47,13 @@ std::pair<int, double> run(const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  if (std::getenv("ONSHI_BENCH_VERBOSE") == nullptr) posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (std::getenv("ONSHI_BENCH_VERBOSE") == nullptr)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   const auto t0 = Clock::now();
   pid_t pid = 0;
   int status = -1;
-  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) ::waitpid(pid, &status, 0);
+  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0)
+    ::waitpid(pid, &status, 0);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   posix_spawn_file_actions_destroy(&actions);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ms};
@@ -68,8 +70,10 @@ bool wait_state(const std::string& reader, bool present) {
     st.szReader = reader.c_str();
     st.dwCurrentState = SCARD_STATE_UNAWARE;
     if (SCardGetStatusChange(ctx->handle(), 0, &st, 1) == SCARD_S_SUCCESS) {
-      const bool is_present = (st.dwEventState & SCARD_STATE_PRESENT) != 0 && (st.dwEventState & SCARD_STATE_MUTE) == 0;
-      if (is_present == present && (present || (st.dwEventState & SCARD_STATE_EMPTY) != 0)) return true;
+      const bool is_present =
+          (st.dwEventState & SCARD_STATE_PRESENT) != 0 && (st.dwEventState & SCARD_STATE_MUTE) == 0;
+      if (is_present == present && (present || (st.dwEventState & SCARD_STATE_EMPTY) != 0))
+        return true;
     }
     std::this_thread::sleep_for(50ms);
   }
@@ -97,11 +101,12 @@ void measure(Runs& runs, const onshi::sim::Persona& persona, int port, const std
 void print(const char* name, const Runs& r) {
   auto apdus = r.apdus;
   std::sort(apdus.begin(), apdus.end());
-  fmt::print("{:<44} runs={:<3} failures={} APDUs={}{} median={:7.1f} ms min={:7.1f} ms max={:7.1f} ms\n", name,
-             r.ms.size(), r.failures, apdus.empty() ? 0 : apdus.front(),
-             apdus.empty() || apdus.front() == apdus.back() ? "" : fmt::format("..{}", apdus.back()), median(r.ms),
-             r.ms.empty() ? 0 : *std::min_element(r.ms.begin(), r.ms.end()),
-             r.ms.empty() ? 0 : *std::max_element(r.ms.begin(), r.ms.end()));
+  fmt::print(
+      "{:<44} runs={:<3} failures={} APDUs={}{} median={:7.1f} ms min={:7.1f} ms max={:7.1f} ms\n",
+      name, r.ms.size(), r.failures, apdus.empty() ? 0 : apdus.front(),
+      apdus.empty() || apdus.front() == apdus.back() ? "" : fmt::format("..{}", apdus.back()),
+      median(r.ms), r.ms.empty() ? 0 : *std::min_element(r.ms.begin(), r.ms.end()),
+      r.ms.empty() ? 0 : *std::max_element(r.ms.begin(), r.ms.end()));
 }
 
 }  // namespace
@@ -132,12 +137,16 @@ int main(int argc, char** argv) {
   Runs opensc_runs;
   const std::string tmp = "/tmp/onshi-jpki-cert-bench-" + std::to_string(::getpid());
   for (int i = 0; i < n; ++i) {  // alternating, so drift hits both alike
-    measure(onshi_runs, *persona, port, reader, {onshictl, "--direct", "card", "cert", "--out", tmp + ".der"});
-    measure(opensc_runs, *persona, port, reader, {"pkcs15-tool", "--reader", "0", "--read-certificate", "01", "-o", tmp + ".pem"});
+    measure(onshi_runs, *persona, port, reader,
+            {onshictl, "--direct", "card", "cert", "--out", tmp + ".der"});
+    measure(opensc_runs, *persona, port, reader,
+            {"pkcs15-tool", "--reader", "0", "--read-certificate", "01", "-o", tmp + ".pem"});
   }
   std::remove((tmp + ".der").c_str());
   std::remove((tmp + ".pem").c_str());
-  fmt::print("JPKI auth certificate from a freshly inserted card (private pcscd + vpcd + onshi-cardsim)\n");
+  fmt::print(
+      "JPKI auth certificate from a freshly inserted card (private pcscd + vpcd + "
+      "onshi-cardsim)\n");
   print("onshictl --direct card cert --out F", onshi_runs);
   print("pkcs15-tool --read-certificate 01 -o F", opensc_runs);
   return onshi_runs.failures + opensc_runs.failures == 0 ? 0 : 1;

@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!card) return 0;
     auto p = pin("1234");
     (void)verify_pin(*card, jpki::pin_reference(jpki::Key::auth), p, {});
-    (void)jpki::compute_signature(*card, jpki::Key::auth, KeyInfo{KeyInfo::Kind::rsa, 2048}, onshi::Bytes(51, 1));
+    (void)jpki::compute_signature(*card, jpki::Key::auth, KeyInfo{KeyInfo::Kind::rsa, 2048},
+                                  onshi::Bytes(51, 1));
     auto q = pin("1234");
     (void)kenmen::read_basic_four(*card, q, {true});
     (void)prove_card_present(*card, onshi::Bytes(32, 7), onshi::Bytes{0x30, 0x00});
@@ -37,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The whole hold, with the certificate (and so the key type) from the fuzzer.
     auto context = Context::establish(reader);
     (void)onshi::fuzz::connect_scripted(reader, data, size);  // refills the answers
-    auto card = ExclusiveCard::connect(std::make_shared<Context>(std::move(context).value()), "fuzz");
+    auto card =
+        ExclusiveCard::connect(std::make_shared<Context>(std::move(context).value()), "fuzz");
     if (!card) return 0;
     auto p = pin("1234");
     (void)jpki::sign_with_pin(*card, p, {jpki::Key::auth, onshi::Bytes{1, 2, 3}, {}});

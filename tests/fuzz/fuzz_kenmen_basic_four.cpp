@@ -9,7 +9,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto parsed = onshi::pcsc::kenmen::parse_basic_four(onshi::ByteView(data, size));
   if (parsed) {
     // Whatever parses is within the input and well-formed enough to print.
-    if (parsed->birth_date.size() != 8 || parsed->name.size() > size || parsed->address.size() > size) __builtin_trap();
+    if (parsed->birth_date.size() != 8 || parsed->name.size() > size ||
+        parsed->address.size() > size)
+      __builtin_trap();
   }
   return 0;
 }

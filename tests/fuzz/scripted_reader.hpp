@@ -15,23 +15,33 @@ namespace onshi::fuzz {
 class ScriptedReader final : public pcsc::PcscApi {
  public:
   std::deque<onshi::Bytes> answers;
-  LONG establish_context(DWORD, SCARDCONTEXT* c) override { *c = 1; return SCARD_S_SUCCESS; }
+  LONG establish_context(DWORD, SCARDCONTEXT* c) override {
+    *c = 1;
+    return SCARD_S_SUCCESS;
+  }
   LONG release_context(SCARDCONTEXT) override { return SCARD_S_SUCCESS; }
   LONG is_valid_context(SCARDCONTEXT) override { return SCARD_S_SUCCESS; }
   LONG list_readers(SCARDCONTEXT, char*, DWORD*) override { return SCARD_E_NO_READERS_AVAILABLE; }
-  LONG get_status_change(SCARDCONTEXT, DWORD, SCARD_READERSTATE*, DWORD) override { return SCARD_E_TIMEOUT; }
+  LONG get_status_change(SCARDCONTEXT, DWORD, SCARD_READERSTATE*, DWORD) override {
+    return SCARD_E_TIMEOUT;
+  }
   LONG cancel(SCARDCONTEXT) override { return SCARD_S_SUCCESS; }
   LONG connect(SCARDCONTEXT, const char*, DWORD, DWORD, SCARDHANDLE* h, DWORD* p) override {
     *h = 1;
     *p = SCARD_PROTOCOL_T1;
     return SCARD_S_SUCCESS;
   }
-  LONG reconnect(SCARDHANDLE, DWORD, DWORD, DWORD, DWORD* p) override { *p = SCARD_PROTOCOL_T1; return SCARD_S_SUCCESS; }
+  LONG reconnect(SCARDHANDLE, DWORD, DWORD, DWORD, DWORD* p) override {
+    *p = SCARD_PROTOCOL_T1;
+    return SCARD_S_SUCCESS;
+  }
   LONG disconnect(SCARDHANDLE, DWORD) override { return SCARD_S_SUCCESS; }
   LONG begin_transaction(SCARDHANDLE) override { return SCARD_S_SUCCESS; }
   LONG end_transaction(SCARDHANDLE, DWORD) override { return SCARD_S_SUCCESS; }
   // An error ends the removal check after an empty answer at once (no sleeping while fuzzing).
-  LONG status(SCARDHANDLE, char*, DWORD*, DWORD*, DWORD*, BYTE*, DWORD*) override { return SCARD_F_INTERNAL_ERROR; }
+  LONG status(SCARDHANDLE, char*, DWORD*, DWORD*, DWORD*, BYTE*, DWORD*) override {
+    return SCARD_F_INTERNAL_ERROR;
+  }
   LONG transmit(SCARDHANDLE, DWORD, const BYTE*, DWORD, BYTE* out, DWORD* out_length) override {
     if (answers.empty()) return SCARD_W_REMOVED_CARD;
     onshi::Bytes a = std::move(answers.front());
@@ -41,13 +51,17 @@ class ScriptedReader final : public pcsc::PcscApi {
     *out_length = static_cast<DWORD>(a.size());
     return SCARD_S_SUCCESS;
   }
-  LONG control(SCARDHANDLE, DWORD, const void*, DWORD, void*, DWORD, DWORD*) override { return SCARD_E_UNSUPPORTED_FEATURE; }
-  LONG get_attrib(SCARDHANDLE, DWORD, BYTE*, DWORD*) override { return SCARD_E_UNSUPPORTED_FEATURE; }
+  LONG control(SCARDHANDLE, DWORD, const void*, DWORD, void*, DWORD, DWORD*) override {
+    return SCARD_E_UNSUPPORTED_FEATURE;
+  }
+  LONG get_attrib(SCARDHANDLE, DWORD, BYTE*, DWORD*) override {
+    return SCARD_E_UNSUPPORTED_FEATURE;
+  }
 };
 
 // Fills `reader` with the chunks of `data` and connects a card through it.
-inline Result<pcsc::Card> connect_scripted(ScriptedReader& reader, const std::uint8_t* data, std::size_t size,
-                                          pcsc::CardOptions options = {}) {
+inline Result<pcsc::Card> connect_scripted(ScriptedReader& reader, const std::uint8_t* data,
+                                           std::size_t size, pcsc::CardOptions options = {}) {
   reader.answers.clear();
   for (std::size_t i = 0; i + 2 <= size;) {
     const std::size_t n = (std::size_t{data[i]} << 8) | data[i + 1];
@@ -57,7 +71,8 @@ inline Result<pcsc::Card> connect_scripted(ScriptedReader& reader, const std::ui
     i += take;
   }
   auto context = pcsc::Context::establish(reader);
-  return pcsc::Card::connect(std::make_shared<pcsc::Context>(std::move(context).value()), "fuzz", options);
+  return pcsc::Card::connect(std::make_shared<pcsc::Context>(std::move(context).value()), "fuzz",
+                             options);
 }
 
 }  // namespace onshi::fuzz

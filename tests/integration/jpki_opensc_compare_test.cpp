@@ -33,7 +33,8 @@ ToolRun run(const std::string& command) {
   if (pipe == nullptr) return r;
   std::array<char, 4096> buffer{};
   std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    r.output.append(buffer.data(), n);
   const int status = ::pclose(pipe);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
@@ -50,7 +51,8 @@ class JpkiVsOpensc : public JpkiRig {
     JpkiRig::SetUp();
     if (on_hardware()) return;
     for (const char* tool : {"pkcs15-tool", "pkcs11-tool", "openssl"}) {
-      ASSERT_EQ(run(std::string("command -v ") + tool).status, 0) << tool << " missing (scripts/install-deps.sh test)";
+      ASSERT_EQ(run(std::string("command -v ") + tool).status, 0)
+          << tool << " missing (scripts/install-deps.sh test)";
     }
     work_ = persona_dir() / ("cmp-" + std::to_string(::getpid()));
     std::filesystem::create_directories(work_);
@@ -85,7 +87,8 @@ class JpkiVsOpensc : public JpkiRig {
     }
     FAIL() << "OpenSC never saw the card";
   }
-  std::string pkcs11_sign(const std::string& pin, const std::filesystem::path& in, const std::filesystem::path& out) {
+  std::string pkcs11_sign(const std::string& pin, const std::filesystem::path& in,
+                          const std::filesystem::path& out) {
     return "pkcs11-tool --module " + std::string(kPkcs11Module) + " --login --pin " + pin +
            " --sign --mechanism SHA256-RSA-PKCS --id 01 -i " + in.string() + " -o " + out.string();
   }
@@ -115,7 +118,8 @@ TEST_F(JpkiVsOpensc, SameTriesLeftWhicheverSideSpentThem) {
     auto card = pcsc::ExclusiveCard::connect(new_context(), reader(0));
     ASSERT_TRUE(card);
     SecretBytes wrong(Bytes{'9', '9', '9', '9'});
-    EXPECT_EQ(jpki::verify_pin_only(*card, jpki::Key::auth, wrong, {}).error().code, Errc::pin_wrong);
+    EXPECT_EQ(jpki::verify_pin_only(*card, jpki::Key::auth, wrong, {}).error().code,
+              Errc::pin_wrong);
   }
   EXPECT_EQ(onshi_auth_tries(), 2);
   ToolRun r = run("pkcs15-tool --reader 0 --list-pins");
@@ -136,17 +140,20 @@ TEST_F(JpkiVsOpensc, SignaturesAreByteIdenticalAndVerifyWithTheCertificateOnshiR
   const std::string text = "onshi and OpenSC sign the same message";
   const Bytes message(text.begin(), text.end());
   std::ofstream(work_ / "m.txt", std::ios::binary) << text;
-  const ToolRun r = run(pkcs11_sign(persona("jpki-card").auth_pin, work_ / "m.txt", work_ / "m.sig"));
+  const ToolRun r =
+      run(pkcs11_sign(persona("jpki-card").auth_pin, work_ / "m.txt", work_ / "m.sig"));
   ASSERT_EQ(r.status, 0) << r.output;
   const Bytes theirs = read_binary_file(work_ / "m.sig");
 
   auto card = pcsc::ExclusiveCard::connect(new_context(), reader(0));
   ASSERT_TRUE(card);
-  SecretBytes pin(ByteView(reinterpret_cast<const std::uint8_t*>(persona("jpki-card").auth_pin.data()), 4));
+  SecretBytes pin(
+      ByteView(reinterpret_cast<const std::uint8_t*>(persona("jpki-card").auth_pin.data()), 4));
   auto ours = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}});
   ASSERT_TRUE(ours) << ours.error().to_string();
   EXPECT_EQ(ours->signature, theirs);
-  EXPECT_TRUE(pcsc::verify_signature(ours->certificate, pcsc::HashAlgorithm::sha256, message, theirs));
+  EXPECT_TRUE(
+      pcsc::verify_signature(ours->certificate, pcsc::HashAlgorithm::sha256, message, theirs));
 }
 
 }  // namespace

@@ -30,7 +30,9 @@ class JpkiPin : public JpkiRig {
     EXPECT_TRUE(s) << s.error().to_string();
     return s ? *s : pcsc::PinStatus{};
   }
-  Result<pcsc::ExclusiveCard> exclusive() { return pcsc::ExclusiveCard::connect(new_context(), reader(0)); }
+  Result<pcsc::ExclusiveCard> exclusive() {
+    return pcsc::ExclusiveCard::connect(new_context(), reader(0));
+  }
   Result<pcsc::VerifyOutcome> verify_auth(std::string_view pin, pcsc::PinPolicy policy = {}) {
     auto card = exclusive();
     if (!card) return std::move(card).error();
@@ -52,7 +54,8 @@ TEST_F(JpkiPin, SignatureVerifiesAndTheVerifiedStateDiesWithTheHold) {
   EXPECT_TRUE(pin.empty());
   EXPECT_EQ(r->certificate, auth_certificate_der("jpki-card"));
   EXPECT_EQ(r->key.kind, pcsc::KeyInfo::Kind::rsa);
-  EXPECT_TRUE(pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha256, message, r->signature));
+  EXPECT_TRUE(
+      pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha256, message, r->signature));
   const auto after = auth_status();
   EXPECT_FALSE(after.verified) << "SCARD_UNPOWER_CARD must end the verified state";
   EXPECT_EQ(after.tries_left, 3);
@@ -103,7 +106,8 @@ TEST_F(JpkiPin, BlockedPinIsNeverSent) {
   const auto before = slot.apdu_count();
   auto again = verify_auth(auth_pin("jpki-card"), {true});
   EXPECT_EQ(again.error().code, Errc::pin_blocked);
-  // detect (SELECT AP, SELECT 0006, READ) + SELECT AP + SELECT EF + empty VERIFY: no VERIFY with data.
+  // detect (SELECT AP, SELECT 0006, READ) + SELECT AP + SELECT EF + empty VERIFY: no VERIFY with
+  // data.
   EXPECT_EQ(slot.apdu_count() - before, 6u);
   // Each key reference has its own counter (§1.4): the sign password and 券面 PIN are untouched.
   auto card = connect();
@@ -146,7 +150,8 @@ TEST_F(JpkiPin, SignKeyNeedsItsOwnPasswordAndCertificateComesAfterIt) {
   const Bytes message{1, 2, 3};
   auto r = jpki::sign_with_pin(*card, pw, {jpki::Key::sign, message, {}});
   ASSERT_TRUE(r) << r.error().to_string();
-  EXPECT_TRUE(pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha256, message, r->signature));
+  EXPECT_TRUE(
+      pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha256, message, r->signature));
   EXPECT_NE(r->certificate, auth_certificate_der("jpki-card"));
 }
 
@@ -161,7 +166,8 @@ TEST_F(JpkiPin, InventedP384CardSignsRawSha384) {
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->key.kind, pcsc::KeyInfo::Kind::ec_p384);
   EXPECT_EQ(r->signature.size(), 96u);
-  EXPECT_TRUE(pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha384, message, r->signature));
+  EXPECT_TRUE(
+      pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha384, message, r->signature));
 }
 
 TEST_F(JpkiPin, PinLessCardHasNoPinButProvesPresence) {
@@ -211,9 +217,10 @@ TEST_F(JpkiPin, CardPresentProofIsBoundToCardCertificateAndChallenge) {
   const Bytes spki = *manifest_card("jpki-card").card_present_public_key;
   EXPECT_TRUE(pcsc::verify_card_present_proof(spki, challenge, *cert, *proof));
   EXPECT_FALSE(pcsc::verify_card_present_proof(spki, Bytes(24, 0x12), *cert, *proof));
-  EXPECT_FALSE(pcsc::verify_card_present_proof(spki, challenge, auth_certificate_der("jpki-card-2023"), *proof));
-  EXPECT_FALSE(pcsc::verify_card_present_proof(*manifest_card("jpki-card-2023").card_present_public_key, challenge,
-                                               *cert, *proof))
+  EXPECT_FALSE(pcsc::verify_card_present_proof(spki, challenge,
+                                               auth_certificate_der("jpki-card-2023"), *proof));
+  EXPECT_FALSE(pcsc::verify_card_present_proof(
+      *manifest_card("jpki-card-2023").card_present_public_key, challenge, *cert, *proof))
       << "another card's key";
 }
 
@@ -222,7 +229,8 @@ TEST_F(JpkiPin, SmartphoneHasNoCardPresentKey) {
   insert_named("jpki-smartphone");
   auto card = connect();
   ASSERT_TRUE(card);
-  auto proof = pcsc::prove_card_present(*card, Bytes(32, 1), auth_certificate_der("jpki-smartphone"));
+  auto proof =
+      pcsc::prove_card_present(*card, Bytes(32, 1), auth_certificate_der("jpki-smartphone"));
   ASSERT_FALSE(proof);
   EXPECT_EQ(proof.error().code, Errc::card_unsupported);
 }

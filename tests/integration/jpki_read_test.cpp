@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "onshi/pcsc/jpki_ap.hpp"
 #include "jpki_rig.hpp"
+#include "onshi/pcsc/jpki_ap.hpp"
 
 namespace onshi::test {
 namespace {

@@ -28,13 +28,15 @@ std::string pin_value(const nlohmann::json& section, const char* key) {
 }
 
 // What the generator reported for a persona, read back from the files it wrote.
-Result<sim::testpki::GeneratedPersona> load_generated_persona(const std::filesystem::path& dir, const std::string& name) {
+Result<sim::testpki::GeneratedPersona> load_generated_persona(const std::filesystem::path& dir,
+                                                              const std::string& name) {
   sim::testpki::GeneratedPersona p;
   p.name = name;
   p.persona_file = dir / (name + ".json");
   std::ifstream in(p.persona_file);
   auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("jpki")) return fail(Errc::config_invalid, p.persona_file.string() + ": not a JPKI persona");
+  if (j.is_discarded() || !j.contains("jpki"))
+    return fail(Errc::config_invalid, p.persona_file.string() + ": not a JPKI persona");
   const auto& jp = j["jpki"];
   p.auth_cert_pem = dir / jp["auth_cert"].value("file", "");
   p.auth_pin = pin_value(jp, "auth_pin");
@@ -49,7 +51,8 @@ void JpkiRig::SetUpTestSuite() {
   if (g_generated) return;
   Generated g;
   // ctest generates them once for the whole run (tests/integration/CMakeLists.txt).
-  if (const char* shared = std::getenv("ONSHI_JPKI_PERSONAS"); shared != nullptr && *shared != '\0') {
+  if (const char* shared = std::getenv("ONSHI_JPKI_PERSONAS");
+      shared != nullptr && *shared != '\0') {
     auto manifest = sim::load_persona_manifest(std::filesystem::path(shared) / "manifest.json");
     ASSERT_TRUE(manifest) << manifest.error().to_string();
     for (const auto& card : manifest->cards) {

@@ -18,7 +18,8 @@ namespace {
 class OneShotServer {
  public:
   explicit OneShotServer(std::string reply) : reply_(std::move(reply)) {
-    path_ = std::filesystem::temp_directory_path() / ("onshictl-test-" + std::to_string(::getpid()) + ".sock");
+    path_ = std::filesystem::temp_directory_path() /
+            ("onshictl-test-" + std::to_string(::getpid()) + ".sock");
     std::filesystem::remove(path_);
     fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un addr{};
@@ -57,7 +58,8 @@ TEST(AgentClient, NoSocketMeansHardwareAndSaysWhy) {
   AgentClient client("/nonexistent/onshi-api.sock");
   auto a = try_agent(client, false, "GET", "/v1/cards");
   EXPECT_FALSE(a.reply);
-  EXPECT_NE(a.why_direct.find("onshid not answering on /nonexistent/onshi-api.sock: No such file"), std::string::npos)
+  EXPECT_NE(a.why_direct.find("onshid not answering on /nonexistent/onshi-api.sock: No such file"),
+            std::string::npos)
       << a.why_direct;
 }
 
@@ -76,11 +78,14 @@ TEST(AgentClient, RouteNotOfferedFallsBackToHardware) {
   AgentClient client(server.path());
   auto a = try_agent(client, false, "GET", "/v1/cards?reader=R");
   EXPECT_FALSE(a.reply);
-  EXPECT_NE(a.why_direct.find("does not offer GET /v1/cards?reader=R"), std::string::npos) << a.why_direct;
+  EXPECT_NE(a.why_direct.find("does not offer GET /v1/cards?reader=R"), std::string::npos)
+      << a.why_direct;
 }
 
 TEST(AgentClient, AnAnswerIsUsed) {
-  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"kind\":\"x\",\"a\":1}");
+  OneShotServer server(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+      "17\r\n\r\n{\"kind\":\"x\",\"a\":1}");
   AgentClient client(server.path());
   auto a = try_agent(client, false, "POST", "/v1/cards/verify-pin", "{\"pin_ref\":\"auth\"}");
   ASSERT_TRUE(a.reply);

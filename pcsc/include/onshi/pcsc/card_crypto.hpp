@@ -15,7 +15,7 @@ enum class HashAlgorithm { sha256, sha384 };
 
 struct KeyInfo {
   enum class Kind { rsa, ec_p384 } kind = Kind::rsa;
-  int bits = 0;  // RSA modulus bits, or 384
+  int bits = 0;              // RSA modulus bits, or 384
   std::string name() const;  // "RSA-2048", "ECDSA P-384"
 };
 
@@ -37,7 +37,9 @@ Result<Bytes> ecdsa_raw_to_der(ByteView raw);
 
 // Verifies `signature` over `message` with the key of a certificate / SPKI: RSA PKCS#1 v1.5 with
 // `algorithm`; EC with the signature as r‖s or DER. Errc::card_data_invalid when it does not hold.
-Status verify_signature(ByteView certificate_der, HashAlgorithm algorithm, ByteView message, ByteView signature);
-Status verify_signature_spki(ByteView spki_der, HashAlgorithm algorithm, ByteView message, ByteView signature);
+Status verify_signature(ByteView certificate_der, HashAlgorithm algorithm, ByteView message,
+                        ByteView signature);
+Status verify_signature_spki(ByteView spki_der, HashAlgorithm algorithm, ByteView message,
+                             ByteView signature);
 
 }  // namespace onshi::pcsc

@@ -45,9 +45,9 @@ enum class Token { card, android, ios, unknown };
 std::string_view token_name(Token t) noexcept;
 
 struct Detection {
-  bool jpki = false;    // the JPKI AP answered SELECT
+  bool jpki = false;  // the JPKI AP answered SELECT
   Token token = Token::unknown;
-  std::string label;    // EF 0006's first 32 bytes, trailing spaces removed
+  std::string label;  // EF 0006's first 32 bytes, trailing spaces removed
 };
 
 // SELECT of the JPKI AID: 6A82 means "not a My Number card" (jpki = false), not an error.

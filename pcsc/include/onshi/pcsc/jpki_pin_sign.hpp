@@ -18,14 +18,16 @@ struct PinSignRequest {
 struct PinSignResult {
   Bytes certificate;  // DER, of the key that signed
   KeyInfo key;
-  Bytes signature;    // as the card returned it (RSA: PKCS#1 v1.5; EC: r‖s)
+  Bytes signature;  // as the card returned it (RSA: PKCS#1 v1.5; EC: r‖s)
   VerifyOutcome verify;
 };
 
 // Signs and then releases `card` (unpowered) whatever happens. The PIN is wiped on return.
-Result<PinSignResult> sign_with_pin(ExclusiveCard& card, SecretBytes& pin, const PinSignRequest& request);
+Result<PinSignResult> sign_with_pin(ExclusiveCard& card, SecretBytes& pin,
+                                    const PinSignRequest& request);
 
 // VERIFY only (a technician's PIN check), then release unpowered. Returns the counter before.
-Result<VerifyOutcome> verify_pin_only(ExclusiveCard& card, Key key, SecretBytes& pin, const PinPolicy& policy);
+Result<VerifyOutcome> verify_pin_only(ExclusiveCard& card, Key key, SecretBytes& pin,
+                                      const PinPolicy& policy);
 
 }  // namespace onshi::pcsc::jpki

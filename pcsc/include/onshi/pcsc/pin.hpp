@@ -26,7 +26,7 @@ struct PinStatus {
 
 // What a PIN must look like before it may reach the card (a malformed PIN would cost a try).
 enum class PinFormat {
-  four_digits,         // JPKI auth PIN, 券面事項入力補助 PIN: exactly 4 ASCII digits (§1.4, §1.7)
+  four_digits,  // JPKI auth PIN, 券面事項入力補助 PIN: exactly 4 ASCII digits (§1.4, §1.7)
   jpki_sign_password,  // JPKI sign password: 6–16 of A–Z and 0–9 (§1.4); a–z are upper-cased
   hpki_pin,            // HPKI cards: 4–16 printable ASCII characters
 };
@@ -36,7 +36,7 @@ struct PinReference {
   std::uint16_t fid = 0;              // the PIN's EF (key reference), selected before VERIFY
   std::string_view name;              // for messages: "JPKI auth PIN (0018)"
   PinFormat format = PinFormat::four_digits;
-  std::uint8_t verify_p2 = 0x80;      // 80 = key of the current EF (§1.4)
+  std::uint8_t verify_p2 = 0x80;  // 80 = key of the current EF (§1.4)
 };
 
 struct PinPolicy {
@@ -58,7 +58,7 @@ Result<PinStatus> read_pin_status(Card& card, std::uint16_t fid, std::uint8_t ve
 Status guard_pin_attempt(const PinStatus& status, const PinPolicy& policy, std::string_view name);
 
 struct VerifyOutcome {
-  PinStatus before;         // the counter read just before VERIFY
+  PinStatus before;           // the counter read just before VERIFY
   bool powered_down = false;  // the card reported "verified" and was powered down first
 };
 
