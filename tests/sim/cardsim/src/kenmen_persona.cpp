@@ -48,7 +48,7 @@ Result<std::string> birth_date(const json& section, const std::string& path) {
 Result<std::string> sex(const json& section, const std::string& path) {
   if (!section.contains("sex")) return invalid(join(path, "sex"), "missing");
   ONSHI_TRY_ASSIGN(std::string value, get_string(section, "sex", path));
-  if (value != "1" && value != "2" && value != "9") {
+  if (!one_of(value, {"1", "2", "9"})) {
     return invalid(join(path, "sex"), "expected \"1\", \"2\" or \"9\" (ISO 5218, §1.7)");
   }
   return value;
@@ -57,8 +57,8 @@ Result<std::string> sex(const json& section, const std::string& path) {
 Result<kenmen::Layout> layout(const json& section, const std::string& path) {
   if (!section.contains("layout")) return kenmen::Layout::classic;
   ONSHI_TRY_ASSIGN(const std::string value, get_string(section, "layout", path));
-  if (value == "classic") return kenmen::Layout::classic;
-  if (value == "2023") return kenmen::Layout::y2023;
+  if (one_of(value, {"classic"})) return kenmen::Layout::classic;
+  if (one_of(value, {"2023"})) return kenmen::Layout::y2023;
   return invalid(join(path, "layout"), "expected \"classic\" or \"2023\"");
 }
 

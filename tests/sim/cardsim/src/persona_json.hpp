@@ -55,6 +55,14 @@ inline bool all_digits(std::string_view text) {
   return true;
 }
 
+// `text` is one of `allowed` (compared as views: GCC 12 -O2 misreads short std::string ==).
+inline bool one_of(std::string_view text, std::initializer_list<std::string_view> allowed) {
+  for (std::string_view a : allowed) {
+    if (text == a) return true;
+  }
+  return false;
+}
+
 // "YYYYMMDD" naming a real Gregorian date.
 inline bool is_yyyymmdd(std::string_view text) {
   if (text.size() != 8 || !all_digits(text)) return false;

@@ -91,7 +91,7 @@ Result<InsuredPerson> insured_person(const json& card, const std::string& card_p
     return invalid(join(path, "birth_date"), "expected a calendar date as YYYYMMDD");
   }
   ONSHI_TRY_ASSIGN(p.sex, required_string(v, "sex", path));
-  if (p.sex != "1" && p.sex != "2") return invalid(join(path, "sex"), "expected \"1\" or \"2\"");
+  if (!one_of(p.sex, {"1", "2"})) return invalid(join(path, "sex"), "expected \"1\" or \"2\"");
   ONSHI_TRY_ASSIGN(p.address, required_string(v, "address", path));
   if (p.address.empty()) return invalid(join(path, "address"), "must not be empty");
   ONSHI_TRY_ASSIGN(p.post_number, required_string(v, "post_number", path));
@@ -123,7 +123,7 @@ Result<InsuredPerson> insured_person(const json& card, const std::string& card_p
   }
   ONSHI_TRY_ASSIGN(p.personal_family_classification,
                    required_string(v, "personal_family_classification", path));
-  if (p.personal_family_classification != "1" && p.personal_family_classification != "2") {
+  if (!one_of(p.personal_family_classification, {"1", "2"})) {
     return invalid(join(path, "personal_family_classification"),
                    "expected \"1\" (本人) or \"2\" (家族)");
   }
@@ -173,10 +173,10 @@ Result<ManifestCard> parse_card(const json& v, const std::string& path) {
   c.token = *variant;
   ONSHI_TRY_ASSIGN(c.pin_less, required_bool(v, "pin_less", path));
   ONSHI_TRY_ASSIGN(const std::string key, required_string(v, "jpki_key", path));
-  if (key != kRsa2048 && key != kEcP384) {
+  if (!one_of(key, {kRsa2048, kEcP384})) {
     return invalid(join(path, "jpki_key"), "expected \"rsa2048\" or \"ec-p384\"");
   }
-  c.jpki_key = key == kRsa2048 ? jpki::KeyType::rsa : jpki::KeyType::ec_p384;
+  c.jpki_key = one_of(key, {kRsa2048}) ? jpki::KeyType::rsa : jpki::KeyType::ec_p384;
   ONSHI_TRY_ASSIGN(c.sign_certificate, required_bool(v, "sign_certificate", path));
   if (c.pin_less && c.token != jpki::TokenVariant::card) {
     return invalid(join(path, "pin_less"), "only a physical card (token \"card\") can be PIN-less");

@@ -161,12 +161,19 @@ inline Bytes digest_info(std::string_view message) {
   return out;
 }
 
-// 80 2A P1 P2 Lc <data> 00 (§1.5).
+// 80 2A P1 P2 Lc <data> 00 (§1.5); `data` 1..255 bytes.
 inline Bytes sign_apdu(std::uint8_t p1, std::uint8_t p2, const Bytes& data) {
-  Bytes apdu = {0x80, 0x2A, p1, p2, static_cast<std::uint8_t>(data.size())};
-  apdu.insert(apdu.end(), data.begin(), data.end());
-  apdu.push_back(0x00);
-  return apdu;
+  CommandApdu command;
+  command.cla = 0x80;
+  command.ins = 0x2A;
+  command.p1 = p1;
+  command.p2 = p2;
+  command.data = data;
+  command.ne = 256;  // Le 00
+  command.apdu_case = ApduCase::case4s;
+  auto encoded = encode_command_apdu(command);
+  EXPECT_TRUE(encoded.has_value());
+  return encoded.value_or(Bytes{});
 }
 
 inline ByteView text_view(std::string_view text) {

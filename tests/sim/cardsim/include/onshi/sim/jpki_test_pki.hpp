@@ -64,8 +64,10 @@ struct Insurance {
 struct Holder {
   std::string persona;  // persona name and file stem, e.g. "jpki-card"
   jpki::TokenVariant token = jpki::TokenVariant::card;
-  std::string auth_pin;  // test values: the emulator's trace prints them verbatim; empty if PIN-less
-  std::string sign_pin;  // empty without a sign certificate
+  // Test PINs (the emulator's trace prints them verbatim). auth_pin is empty on a PIN-less card,
+  // sign_pin without a sign certificate.
+  std::string auth_pin;
+  std::string sign_pin;
   std::chrono::year_month_day birthday;
   std::string name;     // 氏名, surname U+3000 given name
   std::string sex;      // "1" male, "2" female
