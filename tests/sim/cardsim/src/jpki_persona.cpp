@@ -26,11 +26,10 @@ std::string_view key_type_name(jpki::KeyType type) {
 // section[key] = {"file": ...}: an RSA or EC P-384 private key matching `cert`.
 Result<std::shared_ptr<EVP_PKEY>> jpki_key(const json& section, const char* key,
                                            const std::string& path,
-                                           const std::filesystem::path& base_dir,
-                                           const Bytes& cert, const char* cert_key) {
+                                           const std::filesystem::path& base_dir, const Bytes& cert,
+                                           const char* cert_key) {
   const std::string where = join(path, key);
-  ONSHI_TRY_ASSIGN(ossl::PkeyPtr parsed,
-                   persona_files::private_key(section, key, path, base_dir));
+  ONSHI_TRY_ASSIGN(ossl::PkeyPtr parsed, persona_files::private_key(section, key, path, base_dir));
   // RSA as on the real card (§1.3), or the invented ECDSA P-384 variant (§1.12).
   if (!jpki::key_type_of(parsed.get())) {
     return invalid(where + ".file",
@@ -138,10 +137,10 @@ Result<jpki::JpkiPersona> parse_jpki_section(const json& section, const std::str
     const auto auth_type = *jpki::key_type_of(persona.auth_key.get());
     const auto sign_type = *jpki::key_type_of(persona.sign_key.get());
     if (auth_type != sign_type) {
-      return invalid(join(path, "sign_key"),
-                     fmt::format("is {} but {} is {}: both JPKI keys must be of one type",
-                                 key_type_name(sign_type), join(path, "auth_key"),
-                                 key_type_name(auth_type)));
+      return invalid(
+          join(path, "sign_key"),
+          fmt::format("is {} but {} is {}: both JPKI keys must be of one type",
+                      key_type_name(sign_type), join(path, "auth_key"), key_type_name(auth_type)));
     }
   }
   if (!persona.pin_less) {

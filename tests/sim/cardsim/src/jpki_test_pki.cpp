@@ -221,8 +221,14 @@ Result<Generated> generate_jpki_personas(const std::filesystem::path& out_dir, s
   for (std::size_t i = 0; i < holders.size(); ++i) {
     const Holder& h = holders[i];
     const PersonaFiles files = persona_files(h.persona);
-    GeneratedPersona persona{h.persona,  out_dir / files.persona, out_dir / files.auth_cert, {},
-                             h.auth_pin, h.sign_pin, {}, {}};
+    GeneratedPersona persona{h.persona,
+                             out_dir / files.persona,
+                             out_dir / files.auth_cert,
+                             {},
+                             h.auth_pin,
+                             h.sign_pin,
+                             {},
+                             {}};
     ManifestCard card;
     card.persona = h.persona;
     card.token = h.token;

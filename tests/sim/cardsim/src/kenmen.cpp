@@ -16,8 +16,8 @@ constexpr std::array<std::uint8_t, 2> kTagName = {0xDF, 0x22};
 constexpr std::array<std::uint8_t, 2> kTagAddress = {0xDF, 0x23};
 constexpr std::array<std::uint8_t, 2> kTagBirthDate = {0xDF, 0x24};
 constexpr std::array<std::uint8_t, 2> kTagSex = {0xDF, 0x25};
-constexpr std::size_t kOffsetCount = 4;   // DF22..DF25
-constexpr std::size_t kDateSize = 8;      // YYYYMMDD
+constexpr std::size_t kOffsetCount = 4;     // DF22..DF25
+constexpr std::size_t kDateSize = 8;        // YYYYMMDD
 constexpr std::size_t kMyNumberFiller = 2;  // two FF after the 15-byte object (§1.7)
 constexpr std::uint8_t kFiller = 0xFF;
 

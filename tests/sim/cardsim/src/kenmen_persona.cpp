@@ -79,8 +79,8 @@ Result<std::shared_ptr<EVP_PKEY>> card_present_key(const json& section, const st
 Status add_ef(FileTree& files, NodeId df, const std::string& path, std::string name,
               std::uint16_t fid, Bytes data) {
   // SFI = FID, as everywhere on this card (§1.3).
-  auto added = files.add_ef(df, EfSpec{std::move(name), fid, static_cast<std::uint8_t>(fid),
-                                       std::move(data)});
+  auto added = files.add_ef(
+      df, EfSpec{std::move(name), fid, static_cast<std::uint8_t>(fid), std::move(data)});
   if (!added) return invalid(path, added.error().message);
   return {};
 }
@@ -92,13 +92,13 @@ Result<KenmenSection> parse_kenmen_section(const json& section, const std::strin
   if (!section.is_object()) {
     return invalid(path, fmt::format("expected an object, got {}", type_name(section)));
   }
-  ONSHI_TRY(check_keys(section, path,
-                       {"pin", "my_number", "name", "address", "birth_date", "sex", "layout",
-                        "card_present_key"}));
+  ONSHI_TRY(check_keys(
+      section, path,
+      {"pin", "my_number", "name", "address", "birth_date", "sex", "layout", "card_present_key"}));
   KenmenSection out;
   if (section.contains("pin")) {
-    ONSHI_TRY_ASSIGN(out.pin, parse_pin(section, "pin", path, kenmen::kPinTries,
-                                        PinFormat::four_digits));
+    ONSHI_TRY_ASSIGN(out.pin,
+                     parse_pin(section, "pin", path, kenmen::kPinTries, PinFormat::four_digits));
   }
   ONSHI_TRY_ASSIGN(out.my_number, my_number(section, path));
   ONSHI_TRY_ASSIGN(out.basic_four.name, non_empty_string(section, "name", path));
@@ -117,7 +117,8 @@ Result<KenmenSection> parse_kenmen_section(const json& section, const std::strin
 Result<kenmen::KenmenPersona> add_kenmen_ap(KenmenSection section, const std::string& path,
                                             const jpki::JpkiPersona& jpki, FileTree& files) {
   if (jpki.token != jpki::TokenVariant::card) {
-    return invalid(path, "a smartphone token has no 券面事項入力補助AP (jpki.token is not \"card\")");
+    return invalid(path,
+                   "a smartphone token has no 券面事項入力補助AP (jpki.token is not \"card\")");
   }
   if (jpki.pin_less && section.pin) {
     return invalid(join(path, "pin"), "must be absent on a PIN-less card (jpki.pin_less)");
@@ -128,9 +129,9 @@ Result<kenmen::KenmenPersona> add_kenmen_ap(KenmenSection section, const std::st
   }
   ONSHI_TRY_ASSIGN(Bytes basic_four, kenmen::basic_four_ef(section.basic_four, section.layout));
 
-  auto df = files.add_df(FileTree::kMf, DfSpec{"券面事項入力補助AP",
-                                               Bytes(kenmen::kAid.begin(), kenmen::kAid.end()),
-                                               {}});
+  auto df = files.add_df(
+      FileTree::kMf,
+      DfSpec{"券面事項入力補助AP", Bytes(kenmen::kAid.begin(), kenmen::kAid.end()), {}});
   if (!df) return invalid(path, df.error().message);
   ONSHI_TRY(add_ef(files, *df, path, "My Number", kenmen::kEfMyNumber,
                    kenmen::my_number_ef(section.my_number)));

@@ -70,7 +70,6 @@ Result<PkeyPtr> parse_pem_private_key(ByteView pem) {
   return key;
 }
 
-
 Result<Bytes> public_key_der(EVP_PKEY* key) {
   unsigned char* out = nullptr;
   const int n = i2d_PUBKEY(key, &out);

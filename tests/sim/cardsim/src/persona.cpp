@@ -36,9 +36,8 @@ class PersonaParser {
     if (!root.is_object()) {
       return invalid("(top level)", fmt::format("expected an object, got {}", type_name(root)));
     }
-    ONSHI_TRY(
-        check_keys(root, "(top level)",
-                   {"name", "description", "atr", "behaviour", "files", "jpki", "kenmen"}));
+    ONSHI_TRY(check_keys(root, "(top level)",
+                         {"name", "description", "atr", "behaviour", "files", "jpki", "kenmen"}));
     for (const char* required : {"name", "atr", "files"}) {
       if (!root.contains(required)) return invalid(required, "missing");
     }
@@ -65,8 +64,8 @@ class PersonaParser {
                        parse_jpki_section(root.at("jpki"), "jpki", base_dir_, persona_.files));
     }
     if (kenmen) {
-      ONSHI_TRY_ASSIGN(persona_.kenmen, add_kenmen_ap(std::move(*kenmen), "kenmen",
-                                                      *persona_.jpki, persona_.files));
+      ONSHI_TRY_ASSIGN(persona_.kenmen,
+                       add_kenmen_ap(std::move(*kenmen), "kenmen", *persona_.jpki, persona_.files));
     }
     return std::move(persona_);
   }

@@ -27,8 +27,8 @@ Result<Bytes> read_small_file(const std::filesystem::path& file, const std::stri
     content.push_back(static_cast<std::uint8_t>(c));
   }
   if (content.size() > kMaxReferencedFile) {
-    return invalid(where, fmt::format("{} is larger than {} bytes", file.string(),
-                                      kMaxReferencedFile));
+    return invalid(where,
+                   fmt::format("{} is larger than {} bytes", file.string(), kMaxReferencedFile));
   }
   return content;
 }
@@ -39,8 +39,8 @@ Result<Bytes> certificate(const json& section, const char* key, const std::strin
   if (!section.contains(key)) return invalid(where, "missing");
   const json& v = section.at(key);
   if (!v.is_object()) {
-    return invalid(where, fmt::format("expected {{\"file\": ...}} or {{\"hex\": ...}}, got {}",
-                                      type_name(v)));
+    return invalid(
+        where, fmt::format("expected {{\"file\": ...}} or {{\"hex\": ...}}, got {}", type_name(v)));
   }
   ONSHI_TRY(check_keys(v, where, {"file", "hex"}));
   if (v.contains("file") == v.contains("hex")) {

@@ -68,7 +68,8 @@ inline bool is_yyyymmdd(std::string_view text) {
   if (text.size() != 8 || !all_digits(text)) return false;
   auto number = [&](std::size_t from, std::size_t count) {
     unsigned n = 0;
-    for (std::size_t i = from; i < from + count; ++i) n = n * 10 + static_cast<unsigned>(text[i] - '0');
+    for (std::size_t i = from; i < from + count; ++i)
+      n = n * 10 + static_cast<unsigned>(text[i] - '0');
     return n;
   };
   const std::chrono::year_month_day date{std::chrono::year{static_cast<int>(number(0, 4))},

@@ -58,7 +58,8 @@ Result<bool> required_bool(const json& object, const char* key, const std::strin
   return get_bool(object, key, path);
 }
 
-// 8 digits (法別 + 都道府県 + 保険者別 + 検証番号) or 6 for 国保 (no 法別); eligibility-system.md §2.
+// 8 digits (法別 + 都道府県 + 保険者別 + 検証番号) or 6 for 国保 (no 法別); eligibility-system.md
+// §2.
 Status check_insurer_number(const std::string& value, const std::string& where) {
   if ((value.size() != 8 && value.size() != 6) || !all_digits(value)) {
     return invalid(where, "expected 8 digits (6 for 国民健康保険)");
@@ -84,7 +85,8 @@ Result<InsuredPerson> insured_person(const json& card, const std::string& card_p
   if (p.name.empty()) return invalid(join(path, "name"), "must not be empty");
   ONSHI_TRY_ASSIGN(p.name_kana, required_string(v, "name_kana", path));
   if (!half_width_katakana(p.name_kana)) {
-    return invalid(join(path, "name_kana"), "expected half-width katakana (U+FF61..U+FF9F, spaces)");
+    return invalid(join(path, "name_kana"),
+                   "expected half-width katakana (U+FF61..U+FF9F, spaces)");
   }
   ONSHI_TRY_ASSIGN(p.birth_date, required_string(v, "birth_date", path));
   if (!is_yyyymmdd(p.birth_date)) {
@@ -165,7 +167,8 @@ Result<ManifestCard> parse_card(const json& v, const std::string& path) {
   if (!name_ok) return invalid(join(path, "persona"), "expected a file stem of A-Z a-z 0-9 . _ -");
   ONSHI_TRY_ASSIGN(c.auth_cert_sha256, required_string(v, "auth_cert_sha256", path));
   bool hex_ok = c.auth_cert_sha256.size() == kSha256HexSize;
-  for (char ch : c.auth_cert_sha256) hex_ok = hex_ok && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+  for (char ch : c.auth_cert_sha256)
+    hex_ok = hex_ok && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
   if (!hex_ok) return invalid(join(path, "auth_cert_sha256"), "expected 64 lower-case hex digits");
   ONSHI_TRY_ASSIGN(const std::string token, required_string(v, "token", path));
   const auto variant = jpki::token_from_name(token);
@@ -199,7 +202,8 @@ Result<ManifestCard> parse_card(const json& v, const std::string& path) {
 
 Result<PersonaManifest> parse_root(const json& root) {
   const std::string top = "(top level)";
-  if (!root.is_object()) return invalid(top, fmt::format("expected an object, got {}", type_name(root)));
+  if (!root.is_object())
+    return invalid(top, fmt::format("expected an object, got {}", type_name(root)));
   ONSHI_TRY(check_keys(root, top, {"format", "version", "cards"}));
   ONSHI_TRY_ASSIGN(const std::string format, required_string(root, "format", ""));
   if (format != kManifestFormat) {
@@ -243,9 +247,9 @@ nlohmann::ordered_json to_json(const ManifestCard& c) {
       {"pin_less", c.pin_less},
       {"jpki_key", c.jpki_key == jpki::KeyType::rsa ? kRsa2048 : kEcP384},
       {"sign_certificate", c.sign_certificate},
-      {"card_present_public_key", c.card_present_public_key
-                                      ? ordered_json(ossl::base64_encode(*c.card_present_public_key))
-                                      : ordered_json(nullptr)},
+      {"card_present_public_key",
+       c.card_present_public_key ? ordered_json(ossl::base64_encode(*c.card_present_public_key))
+                                 : ordered_json(nullptr)},
       {"insured_person",
        {{"name", p.name},
         {"name_kana", p.name_kana},
@@ -307,7 +311,8 @@ Result<PersonaManifest> load_persona_manifest(const std::filesystem::path& file)
 Result<std::string> persona_manifest_json(const PersonaManifest& manifest) {
   nlohmann::ordered_json cards = nlohmann::ordered_json::array();
   for (const auto& card : manifest.cards) cards.push_back(to_json(card));
-  const nlohmann::ordered_json root = {{"format", kManifestFormat}, {"version", kManifestVersion}, {"cards", cards}};
+  const nlohmann::ordered_json root = {
+      {"format", kManifestFormat}, {"version", kManifestVersion}, {"cards", cards}};
   std::string text = root.dump(2) + "\n";
   // Never write what the reader would refuse.
   ONSHI_TRY(parse_persona_manifest(text));

@@ -28,7 +28,8 @@ Result<jpki::PinSpec> parse_pin(const json& section, const char* key, const std:
                                 std::uint8_t max_tries, PinFormat format) {
   const std::string where = join(path, key);
   const json& v = section.at(key);
-  if (!v.is_object()) return invalid(where, fmt::format("expected an object, got {}", type_name(v)));
+  if (!v.is_object())
+    return invalid(where, fmt::format("expected an object, got {}", type_name(v)));
   ONSHI_TRY(check_keys(v, where, {"value", "tries_left"}));
   if (!v.contains("value")) return invalid(where + ".value", "missing");
   ONSHI_TRY_ASSIGN(std::string value, get_string(v, "value", where));

@@ -19,7 +19,6 @@ enum class PinFormat : std::uint8_t {
 
 // section[key]; tries_left defaults to `max_tries`. The caller checks presence first.
 Result<jpki::PinSpec> parse_pin(const nlohmann::json& section, const char* key,
-                                const std::string& path, std::uint8_t max_tries,
-                                PinFormat format);
+                                const std::string& path, std::uint8_t max_tries, PinFormat format);
 
 }  // namespace onshi::sim

@@ -49,7 +49,8 @@ std::vector<Holder> default_holders() {
     h.birthday = year{1978} / November / 23;
     h.name = "模擬\u3000次郎";
     h.sex = "1";
-    h.address = "北海道札幌市中央区見本通北一条西二十三丁目４５番地６７試験マンション見本館１２３４号室";
+    h.address =
+        "北海道札幌市中央区見本通北一条西二十三丁目４５番地６７試験マンション見本館１２３４号室";
     h.prefecture_romaji = "Hokkaido";
     h.city_romaji = "Sapporo-shi";
     h.kenmen = KenmenHolder{"8642", "102938475617", kenmen::Layout::y2023};

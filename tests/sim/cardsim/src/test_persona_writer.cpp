@@ -35,12 +35,9 @@ std::string yyyymmdd(std::chrono::year_month_day d) {
 }
 
 json jpki_section(const Holder& h, const PersonaFiles& f) {
-  json s = {{"token", jpki::token_name(h.token)},
-            {"pin_less", h.pin_less},
-            {"auth_cert", {{"file", f.auth_cert}}},
-            {"auth_ca_cert", {{"file", kAuthCaFile}}},
-            {"sign_ca_cert", {{"file", kSignCaFile}}},
-            {"auth_key", {{"file", f.auth_key}}}};
+  json s = {{"token", jpki::token_name(h.token)},      {"pin_less", h.pin_less},
+            {"auth_cert", {{"file", f.auth_cert}}},    {"auth_ca_cert", {{"file", kAuthCaFile}}},
+            {"sign_ca_cert", {{"file", kSignCaFile}}}, {"auth_key", {{"file", f.auth_key}}}};
   if (!h.pin_less) {
     s["auth_pin"] = {{"value", h.auth_pin}, {"tries_left", jpki::kAuthPinTries}};
   }
@@ -67,9 +64,8 @@ json kenmen_section(const Holder& h, const PersonaFiles& f) {
 }  // namespace
 
 PersonaFiles persona_files(const std::string& persona) {
-  return {persona + "-auth.pem",     persona + "-auth-key.pem",
-          persona + "-sign.pem",     persona + "-sign-key.pem",
-          persona + "-card-present-key.pem", persona + ".json"};
+  return {persona + "-auth.pem",     persona + "-auth-key.pem",         persona + "-sign.pem",
+          persona + "-sign-key.pem", persona + "-card-present-key.pem", persona + ".json"};
 }
 
 Status write_text(const std::filesystem::path& file, std::string_view text) {
@@ -97,8 +93,8 @@ Status write_pem_key(const std::filesystem::path& file, EVP_PKEY* key) {
     }
   }
   std::error_code ec;
-  std::filesystem::permissions(file, std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write, ec);
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   return {};
 }
 

@@ -158,8 +158,7 @@ TEST_P(JpkiOpenscPkcs15, Pkcs11SignatureVerifiesWithTheCertificateKey) {
   const auto dir = testing::GeneratedPki::get().scratch();
   const std::string message = "onshi: OpenSC signs through the emulated JPKI AP";
   std::ofstream(dir / "message.txt", std::ios::binary) << message;
-  const ToolRun r =
-      run(sign_command(persona().auth_pin, dir / "message.txt", dir / "message.sig"));
+  const ToolRun r = run(sign_command(persona().auth_pin, dir / "message.txt", dir / "message.sig"));
   ASSERT_EQ(r.status, 0) << r.output;
   std::ifstream in(dir / "message.sig", std::ios::binary);
   const Bytes signature((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

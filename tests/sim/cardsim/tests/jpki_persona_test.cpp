@@ -109,8 +109,8 @@ TEST(JpkiPersona, JpkiAidMayNotAlsoBeInFiles) {
 }
 
 TEST(JpkiPersona, SignCertificateKeyAndPasswordMayBeOmittedTogether) {
-  const Persona p = testing::generated_persona(
-      testing::GeneratedPki::get().persona(testpki::kChildPersona));
+  const Persona p =
+      testing::generated_persona(testing::GeneratedPki::get().persona(testpki::kChildPersona));
   ASSERT_TRUE(p.jpki);
   EXPECT_FALSE(p.jpki->sign_pin);
   EXPECT_FALSE(p.jpki->sign_key);
@@ -148,8 +148,8 @@ TEST(JpkiPersona, PinLessIsABoolean) {
 }
 
 TEST(JpkiPersona, PinLessCardBuildsTheMarkerAndNoPinEfs) {
-  const Persona p = testing::generated_persona(
-      testing::GeneratedPki::get().persona(testpki::kPinLessPersona));
+  const Persona p =
+      testing::generated_persona(testing::GeneratedPki::get().persona(testpki::kPinLessPersona));
   ASSERT_TRUE(p.jpki && p.kenmen);
   EXPECT_TRUE(p.jpki->pin_less);
   EXPECT_FALSE(p.jpki->auth_pin);
@@ -166,7 +166,8 @@ TEST(JpkiPersona, PinLessCardBuildsTheMarkerAndNoPinEfs) {
 TEST(JpkiPersona, PinLessCardRefusesEveryPinAndSignField) {
   const json card = testing::persona_json_of(testpki::kCardPersona);
   for (const char* key : {"auth_pin", "sign_cert", "sign_key", "sign_pin"}) {
-    const std::string e = edited(testpki::kPinLessPersona, [&](json& j) { j[key] = card["jpki"][key]; });
+    const std::string e =
+        edited(testpki::kPinLessPersona, [&](json& j) { j[key] = card["jpki"][key]; });
     EXPECT_EQ(e, fmt::format("jpki.{}: must be absent on a PIN-less card (jpki.pin_less)", key));
     EXPECT_EQ(e.find(testing::GeneratedPki::get().card().auth_pin), std::string::npos);
   }
@@ -178,8 +179,8 @@ TEST(JpkiPersona, OnlyAPhysicalCardCanBePinLess) {
 }
 
 TEST(JpkiPersona, EcP384KeysAreAcceptedWhenTheyMatchTheCertificate) {
-  const Persona p = testing::generated_persona(
-      testing::GeneratedPki::get().persona(testpki::kP384Persona));
+  const Persona p =
+      testing::generated_persona(testing::GeneratedPki::get().persona(testpki::kP384Persona));
   ASSERT_TRUE(p.jpki);
   EXPECT_EQ(EVP_PKEY_get_base_id(p.jpki->auth_key.get()), EVP_PKEY_EC);
   EXPECT_EQ(EVP_PKEY_get_base_id(p.jpki->sign_key.get()), EVP_PKEY_EC);

@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 

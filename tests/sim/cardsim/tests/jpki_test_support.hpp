@@ -67,9 +67,8 @@ class GeneratedPki {
     // Keyed by the test binary (a rebuild may change the generator) and the issue day.
     const auto built = fs::last_write_time("/proc/self/exe", ec).time_since_epoch().count();
     const std::string prefix = "onshi-jpki-test-" + std::to_string(::getuid()) + "-";
-    const std::string key =
-        std::to_string(built) + "-" +
-        std::to_string(testpki::today_jst().time_since_epoch().count());
+    const std::string key = std::to_string(built) + "-" +
+                            std::to_string(testpki::today_jst().time_since_epoch().count());
     dir_ = tmp / (prefix + key);
     if (!fs::exists(dir_ / "manifest.json")) generate(prefix);
     auto loaded = testpki::load_generated_personas(dir_);

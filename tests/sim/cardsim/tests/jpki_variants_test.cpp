@@ -63,8 +63,8 @@ bool ecdsa_verifies(EVP_PKEY* key, const Bytes& hash, const Bytes& raw) {
 TEST(JpkiChild, HasNoSignCertificateKeyOrPassword) {
   Card card = card_of(testpki::kChildPersona);
   EXPECT_EQ(send(card, "00 B0 88 00 03").data, hex("8F 00 00"));  // EF 0008
-  for (std::string_view select : {"00 A4 02 0C 02 00 01", "00 A4 02 0C 02 00 1A",
-                                  "00 A4 02 0C 02 00 1B"}) {
+  for (std::string_view select :
+       {"00 A4 02 0C 02 00 01", "00 A4 02 0C 02 00 1A", "00 A4 02 0C 02 00 1B"}) {
     EXPECT_EQ(send(card, select).sw, 0x6A82) << select;
   }
   EXPECT_EQ(send(card, "00 B0 81 00 04").sw, 0x6A82);
@@ -73,7 +73,8 @@ TEST(JpkiChild, HasNoSignCertificateKeyOrPassword) {
   const std::string& pin = GeneratedPki::get().persona(testpki::kChildPersona).auth_pin;
   EXPECT_EQ(transmit(card, verify_apdu(kAuthPinSfi, pin)).sw, 0x9000);
   EXPECT_EQ(transmit(card, sign_apdu(0x00, kSignKey, digest_info("m"))).sw, 0x6A88);
-  const auto cert = testing::read_pem_cert(GeneratedPki::get().persona(testpki::kChildPersona).auth_cert_pem);
+  const auto cert =
+      testing::read_pem_cert(GeneratedPki::get().persona(testpki::kChildPersona).auth_cert_pem);
   ASSERT_TRUE(cert);
   const auto signature = transmit(card, sign_apdu(0x00, kAuthKey, digest_info("m")));
   ASSERT_EQ(signature.sw, 0x9000);

@@ -219,7 +219,7 @@ TEST(KenmenSign, ParameterAndInputErrors) {
   Card card = testing::kenmen_card();
   EXPECT_EQ(transmit(card, sign_apdu(0x01, 0x00, digest_info("m"))).sw, 0x6A86);
   EXPECT_EQ(transmit(card, sign_apdu(0x00, 0x80, digest_info("m"))).sw, 0x6A86);
-  EXPECT_EQ(send(card, "80 2A 00 00 00").sw, 0x6700);                           // no data
+  EXPECT_EQ(send(card, "80 2A 00 00 00").sw, 0x6700);                             // no data
   EXPECT_EQ(transmit(card, sign_apdu(0x00, 0x00, Bytes(246, 0x01))).sw, 0x6985);  // > k − 11
   EXPECT_EQ(transmit(card, sign_apdu(0x00, 0x00, Bytes(245, 0x01))).sw, 0x9000);
   // INTERNAL AUTHENTICATE: the 券面 keys refuse it (§1.5).

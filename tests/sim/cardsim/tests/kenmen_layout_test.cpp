@@ -58,8 +58,7 @@ TEST(BasicFour, ClassicLayoutMatchesTheDocumentedSample) {
   auto ef = kenmen::basic_four_ef(sample(repeat("町", 18)), kenmen::Layout::classic);
   ASSERT_TRUE(ef) << ef.error().to_string();
   ASSERT_EQ(ef->size(), kenmen::kBasicFourEfSize);
-  EXPECT_EQ(Bytes(ef->begin(), ef->begin() + 14),
-            hex("FF 20 65 DF 21 08 00 0E 00 20 00 59 00 64"));
+  EXPECT_EQ(Bytes(ef->begin(), ef->begin() + 14), hex("FF 20 65 DF 21 08 00 0E 00 20 00 59 00 64"));
   expect_offsets_point_at_tags(*ef, 6);
   EXPECT_EQ(Bytes(ef->begin() + 0x59, ef->begin() + 0x68),
             hex("DF 24 08 31 39 39 30 30 31 30 32 DF 25 01 31"));

@@ -91,7 +91,8 @@ TEST(KenmenPersona, MyNumberIsTwelveDigits) {
     EXPECT_EQ(e, "kenmen.my_number: expected 12 digits");
     EXPECT_EQ(e.find(bad), std::string::npos);
   }
-  EXPECT_EQ(with("/kenmen/my_number", 123456789018), "kenmen.my_number: expected a string, got number");
+  EXPECT_EQ(with("/kenmen/my_number", 123456789018),
+            "kenmen.my_number: expected a string, got number");
 }
 
 TEST(KenmenPersona, MyNumberCheckDigitIsValidatedWithoutRepeatingTheNumber) {
@@ -117,7 +118,8 @@ TEST(KenmenPersona, BirthDateIsARealYyyymmddDate) {
 
 TEST(KenmenPersona, SexIsAnIso5218Code) {
   EXPECT_EQ(with("/kenmen/sex", "9"), "parsed");
-  EXPECT_EQ(with("/kenmen/sex", "3"), "kenmen.sex: expected \"1\", \"2\" or \"9\" (ISO 5218, §1.7)");
+  EXPECT_EQ(with("/kenmen/sex", "3"),
+            "kenmen.sex: expected \"1\", \"2\" or \"9\" (ISO 5218, §1.7)");
 }
 
 TEST(KenmenPersona, LayoutIsClassicOr2023) {

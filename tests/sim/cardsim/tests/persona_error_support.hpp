@@ -52,9 +52,9 @@ inline std::string write_test_key(TestKey kind) {
   const ossl::PkeyPtr owned(key);
   const auto file = GeneratedPki::get().scratch() / name;
   ossl::BioPtr bio(BIO_new_file(file.c_str(), "wb"));
-  EXPECT_TRUE(owned && bio &&
-              PEM_write_bio_PrivateKey(bio.get(), owned.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) == 1);
+  EXPECT_TRUE(
+      owned && bio &&
+      PEM_write_bio_PrivateKey(bio.get(), owned.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
   return file.string();
 }
 

@@ -159,10 +159,14 @@ TEST(PersonaManifest, CardRules) {
   EXPECT_EQ(set("/cards/1/persona", "jpki-card"), "cards[1].persona: \"jpki-card\" appears twice");
   EXPECT_EQ(set("/cards/0/auth_cert_sha256", std::string(64, 'A')),
             "cards[0].auth_cert_sha256: expected 64 lower-case hex digits");
-  EXPECT_EQ(edited([](json& j) { j["cards"][1]["auth_cert_sha256"] = j["cards"][0]["auth_cert_sha256"]; }),
+  EXPECT_EQ(edited([](json& j) {
+              j["cards"][1]["auth_cert_sha256"] = j["cards"][0]["auth_cert_sha256"];
+            }),
             "cards[1].auth_cert_sha256: the same certificate appears twice");
-  EXPECT_EQ(set("/cards/0/token", "watch"), "cards[0].token: expected \"card\", \"android\" or \"ios\"");
-  EXPECT_EQ(set("/cards/0/pin_less", "no"), "cards[0].pin_less: expected true or false, got string");
+  EXPECT_EQ(set("/cards/0/token", "watch"),
+            "cards[0].token: expected \"card\", \"android\" or \"ios\"");
+  EXPECT_EQ(set("/cards/0/pin_less", "no"),
+            "cards[0].pin_less: expected true or false, got string");
   EXPECT_EQ(set("/cards/0/jpki_key", "rsa4096"),
             "cards[0].jpki_key: expected \"rsa2048\" or \"ec-p384\"");
   EXPECT_EQ(set("/cards/0/pin_less", true),
@@ -186,7 +190,8 @@ TEST(PersonaManifest, CardPresentPublicKeyRules) {
                 .rfind("cards[0].card_present_public_key: not a DER SubjectPublicKeyInfo", 0),
             0U);
   // The P-384 auth certificate's key is a valid SubjectPublicKeyInfo, but not RSA-2048.
-  const auto cert = testing::read_pem_cert(GeneratedPki::get().persona(testpki::kP384Persona).auth_cert_pem);
+  const auto cert =
+      testing::read_pem_cert(GeneratedPki::get().persona(testpki::kP384Persona).auth_cert_pem);
   ASSERT_TRUE(cert);
   auto ec = ossl::public_key_der(X509_get0_pubkey(cert.get()));
   ASSERT_TRUE(ec);
@@ -202,7 +207,8 @@ TEST(PersonaManifest, InsuredPersonRules) {
             e + "name: missing");
   EXPECT_EQ(set(p + "name_kana", "シケン タロウ"),
             e + "name_kana: expected half-width katakana (U+FF61..U+FF9F, spaces)");
-  EXPECT_EQ(set(p + "birth_date", "19900230"), e + "birth_date: expected a calendar date as YYYYMMDD");
+  EXPECT_EQ(set(p + "birth_date", "19900230"),
+            e + "birth_date: expected a calendar date as YYYYMMDD");
   EXPECT_EQ(set(p + "sex", "9"), e + "sex: expected \"1\" or \"2\"");
   EXPECT_EQ(set(p + "address", ""), e + "address: must not be empty");
   EXPECT_EQ(set(p + "post_number", "1000001"), e + "post_number: expected \"123-4567\"");

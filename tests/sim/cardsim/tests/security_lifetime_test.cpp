@@ -46,8 +46,7 @@ class SecurityLifetime : public ::testing::Test {
     const auto auth = testing::verify_apdu(0x98, testing::GeneratedPki::get().card().auth_pin);
     ASSERT_EQ(vpcd_.transmit(auth), hex("90 00"));
     ASSERT_EQ(sw_of(testing::kSelectKenmen), 0x9000);
-    const auto kenmen =
-        testing::verify_apdu(0x91, testing::GeneratedPki::get().card().kenmen_pin);
+    const auto kenmen = testing::verify_apdu(0x91, testing::GeneratedPki::get().card().kenmen_pin);
     ASSERT_EQ(vpcd_.transmit(kenmen), hex("90 00"));
   }
 

@@ -74,8 +74,8 @@ struct Holder {
   std::string address;  // from the prefecture, no postal code
   std::string prefecture_romaji;
   std::string city_romaji;
-  bool pin_less = false;          // 暗証番号設定不要 card (invented marker): no PINs, no sign cert
-  bool sign_certificate = true;   // false e.g. under 15 (§1.3), and on a PIN-less card
+  bool pin_less = false;  // 暗証番号設定不要 card (invented marker): no PINs, no sign cert
+  bool sign_certificate = true;  // false e.g. under 15 (§1.3), and on a PIN-less card
   jpki::KeyType key_type = jpki::KeyType::rsa;  // ec_p384: the invented variant (§1.12)
   std::optional<KenmenHolder> kenmen;           // nullopt for a phone (no PIN-less key)
   Insurance insurance;
@@ -94,7 +94,7 @@ struct GeneratedPersona {
   std::string auth_cert_sha256;  // lower-case hex of the DER's SHA-256
   std::string auth_pin;          // empty on a PIN-less card
   std::string sign_pin;          // empty without a sign certificate
-  std::string kenmen_pin;        // empty without the 券面事項入力補助AP or on a PIN-less card
+  std::string kenmen_pin;  // empty without the 券面事項入力補助AP or on a PIN-less card
   std::filesystem::path card_present_key_pem;  // empty for a phone
 };
 
