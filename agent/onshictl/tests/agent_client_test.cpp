@@ -30,9 +30,18 @@ class OneShotServer {
     thread_ = std::thread([this] {
       const int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) return;
+      // The whole request: headers, then as many body bytes as Content-Length says.
       char buf[4096];
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n > 0) request_.assign(buf, static_cast<std::size_t>(n));
+      for (;;) {
+        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        request_.append(buf, static_cast<std::size_t>(n));
+        const auto end = request_.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        const auto cl = request_.find("Content-Length: ");
+        const std::size_t body = cl == std::string::npos ? 0 : std::stoul(request_.substr(cl + 16));
+        if (request_.size() >= end + 4 + body) break;
+      }
       (void)::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
       ::close(c);
     });
@@ -85,7 +94,7 @@ TEST(AgentClient, RouteNotOfferedFallsBackToHardware) {
 TEST(AgentClient, AnAnswerIsUsed) {
   OneShotServer server(
       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-      "17\r\n\r\n{\"kind\":\"x\",\"a\":1}");
+      "18\r\n\r\n{\"kind\":\"x\",\"a\":1}");
   AgentClient client(server.path());
   auto a = try_agent(client, false, "POST", "/v1/cards/verify-pin", "{\"pin_ref\":\"auth\"}");
   ASSERT_TRUE(a.reply);
