@@ -56,7 +56,14 @@ Result<AgentReply> AgentClient::request(std::string_view method, std::string_vie
     return fail(Errc::io, fmt::format("{}: {}", path, std::strerror(errno)));
   }
 
-  std::string req = fmt::format(
+  // The request may carry a PIN: its buffer is wiped on every way out.
+  struct Wiped {
+    std::string text;
+    ~Wiped() { secure_wipe(text.data(), text.capacity()); }
+  } request;
+  std::string& req = request.text;
+  req.reserve(512 + json_body.size());
+  req += fmt::format(
       "{} {} HTTP/1.1\r\nHost: onshid\r\nConnection: close\r\nAccept: application/json\r\n", method,
       target);
   if (!json_body.empty())
@@ -69,8 +76,6 @@ Result<AgentReply> AgentClient::request(std::string_view method, std::string_vie
     if (n <= 0) return fail(Errc::io, fmt::format("{}: send: {}", path, std::strerror(errno)));
     sent += static_cast<std::size_t>(n);
   }
-  // The request may carry a PIN: wipe our copy now.
-  secure_wipe(req.data(), req.size());
 
   boost::beast::http::response_parser<boost::beast::http::string_body> parser;
   parser.body_limit(kMaxReply);

@@ -47,7 +47,7 @@ int report(const Error& e, bool as_json, const std::string& via) {
   if (as_json) {
     json j{{"via", via}, {"error", {{"code", errc_name(e.code)}, {"message", e.message}}}};
     if (e.retries_remaining) j["error"]["retries_remaining"] = *e.retries_remaining;
-    std::puts(j.dump(2).c_str());
+    std::puts(j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
     fmt::print(stderr, "onshictl: {}\n", e.to_string());
     if (e.code == Errc::pin_last_try) {
@@ -119,10 +119,11 @@ int show_agent_reply(const AgentReply& reply, const AgentClient& client, bool as
   if (as_json) {
     json out = body.is_discarded() ? json{{"raw", reply.body}} : body;
     if (out.is_object()) out["via"] = fmt::format("onshid ({})", client.socket().string());
-    std::puts(out.dump(2).c_str());
+    std::puts(out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
     fmt::print("Via: onshid ({})\n{}\n", client.socket().string(),
-               body.is_discarded() ? reply.body : body.dump(2));
+               body.is_discarded() ? reply.body
+                                   : body.dump(2, ' ', false, json::error_handler_t::replace));
   }
   if (reply.status >= 200 && reply.status < 300) return kExitOk;
   if (body.is_object() && body.contains("code") && body["code"].is_string()) {
@@ -259,12 +260,19 @@ void print_card_info(const json& j, const std::string& via) {
   line("kenmen", "券面事項入力補助 PIN (0011)", 3);
 }
 
+// At most 64 MiB, read in bounded steps (a pipe or /dev/zero has no size to check first).
 Result<Bytes> read_file_bytes(const std::string& path) {
+  constexpr std::size_t kMaxMessage = std::size_t{1} << 26;
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Errc::io, fmt::format("{}: cannot open", path));
-  Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() > (1u << 26))
-    return fail(Errc::invalid_argument, fmt::format("{}: larger than 64 MiB", path));
+  Bytes data;
+  std::vector<char> chunk(65536);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    data.insert(data.end(), chunk.data(), chunk.data() + in.gcount());
+    if (data.size() > kMaxMessage) {
+      return fail(Errc::invalid_argument, fmt::format("{}: larger than 64 MiB", path));
+    }
+  }
   return data;
 }
 
@@ -337,9 +345,17 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
     for (auto c : pin->view()) text += static_cast<char>(c);
     text += "\"}";
     pin->clear();
-    auto reply = client.request("POST", "/v1/cards/verify-pin", text);
-    secure_wipe(text.data(), text.size());
-    if (!reply) return report(reply.error(), o.json, "onshid");
+    // Counter, power-down, VERIFY: far longer than a status call on a contactless reader.
+    const AgentClient pin_client(client.socket(), std::chrono::seconds(45));
+    auto reply = pin_client.request("POST", "/v1/cards/verify-pin", text);
+    secure_wipe(text.data(), text.capacity());
+    if (!reply) {
+      Error e{Errc::pin_state_unknown,
+              fmt::format("the PIN went to onshid but no answer came back ({}); whether a try was "
+                          "spent is unknown: check `onshictl card info` before trying again",
+                          reply.error().message)};
+      return report(e, o.json, "onshid");
+    }
     return show_agent_reply(*reply, client, o.json);
   }
   const std::string via =
@@ -355,7 +371,14 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
   pin->clear();
   auto released = card->release();  // power down: the verified state must not outlive this command
   if (!outcome) return report(outcome.error(), o.json, via);
-  if (!released) return report(released.error(), o.json, via);
+  if (!released) {
+    Error e = released.error();
+    e.message = fmt::format(
+        "{}: the PIN was correct, but powering the card down failed ({}); take "
+        "the card out of the reader to end its verified state",
+        ref.name, e.message);
+    return report(e, o.json, via);
+  }
   const auto& before = outcome->before;
   if (o.json) {
     json j{{"via", via},
@@ -363,7 +386,7 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
            {"correct", true},
            {"powered_down_first", outcome->powered_down}};
     if (before.tries_left) j["tries_left_before"] = *before.tries_left;
-    std::puts(j.dump(2).c_str());
+    std::puts(j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
     fmt::print("Via: {}\n{}: correct{}. The card was powered down afterwards.\n", via, ref.name,
                before.tries_left
@@ -395,7 +418,9 @@ int card_sign(const CardCommandOptions& o, const std::string& key_name,
     request.message = std::move(data).value();
   } else {
     request.message.resize(32);
-    RAND_bytes(request.message.data(), 32);
+    if (RAND_bytes(request.message.data(), 32) != 1) {
+      return report(Error{Errc::internal, "no random bytes from OpenSSL"}, o.json, via);
+    }
   }
   auto hw = open_reader(o.reader);
   if (!hw) return report(hw.error(), o.json, via);
@@ -408,7 +433,7 @@ int card_sign(const CardCommandOptions& o, const std::string& key_name,
   const auto verified =
       pcsc::verify_signature(signed_->certificate, jpki::signature_hash(signed_->key),
                              request.message, signed_->signature);
-  if (out) {
+  if (out && verified) {  // never a file holding a signature that does not verify
     if (auto w = write_file_bytes(*out, signed_->signature); !w)
       return report(w.error(), o.json, via);
   }
@@ -421,7 +446,7 @@ int card_sign(const CardCommandOptions& o, const std::string& key_name,
            {"message_base64", base64(request.message)},
            {"signature_base64", base64(signed_->signature)},
            {"verified_with_certificate", static_cast<bool>(verified)}};
-    std::puts(j.dump(2).c_str());
+    std::puts(j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
     fmt::print("Via: {}\nSigned with the {} key ({}); the card was powered down afterwards.\n", via,
                key_name == "sign" ? "signature" : "authentication", signed_->key.name());
@@ -461,7 +486,9 @@ int card_certificate(const CardCommandOptions& o, const std::string& which,
       fmt::print(stderr, "Via: {}\nWrote {} bytes (DER) to {}\n", via, cert->size(), *out);
   }
   if (o.json) {
-    std::puts(json{{"via", via}, {"which", which}, {"der_base64", base64(*cert)}}.dump(2).c_str());
+    std::puts(json{{"via", via}, {"which", which}, {"der_base64", base64(*cert)}}
+                  .dump(2, ' ', false, json::error_handler_t::replace)
+                  .c_str());
   } else if (!out) {
     fmt::print(stderr, "Via: {}\n", via);
     std::fputs(pem(*cert).c_str(), stdout);

@@ -53,7 +53,7 @@ int cmd_readers(const CardCommandOptions& o) {
           nlohmann::json{{"source", "pcscd"},
                          {"via", via},
                          {"error", {{"code", onshi::errc_name(e.code)}, {"message", e.message}}}}
-              .dump(2)
+              .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               .c_str());
     } else {
       fmt::print(stderr, "onshictl: {}\n", e.to_string());
@@ -72,7 +72,7 @@ int cmd_readers(const CardCommandOptions& o) {
   if (json) {
     nlohmann::json out{{"source", "pcscd"}, {"via", via}, {"readers", nlohmann::json::array()}};
     for (const auto& r : *readers) out["readers"].push_back(to_json(r));
-    std::puts(out.dump(2).c_str());
+    std::puts(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }
   fmt::print("Via: {}\n", via);
@@ -112,7 +112,7 @@ int cmd_config_check(const std::string& path) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"onshictl: readers, cards and the onshi agent, for technicians"};
   app.require_subcommand(1);
   CardCommandOptions o;
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
                                       "Check a PIN (read from the terminal or stdin, never argv)");
   add_common(verify);
   verify
-      ->add_option("--pin", pin_ref,
+      ->add_option("--which", pin_ref,
                    "Which PIN: auth (JPKI 0018), sign (JPKI 001B), kenmen (券面事項入力補助 0011)")
       ->check(CLI::IsMember({"auth", "sign", "kenmen"}));
   verify->add_flag("--use-last-try", o.use_last_try,
@@ -186,4 +186,14 @@ int main(int argc, char** argv) {
   if (cert->parsed()) return card_certificate(o, which, out);
   if (check->parsed()) return cmd_config_check(config_path);
   return kExitFailure;
+}
+
+int main(int argc, char** argv) {
+  // No exception may end the tool with a core dump (a card's bytes reach JSON and text output).
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "onshictl: internal error: {}\n", e.what());
+    return kExitFailure;
+  }
 }

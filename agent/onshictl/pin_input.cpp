@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <array>
 #include <cerrno>
@@ -15,40 +16,52 @@ namespace {
 
 constexpr std::size_t kMaxPin = 64;
 
-// Restores the terminal's echo on every way out.
+// The terminal's settings while echo is off, for the signal handler (tcsetattr is
+// async-signal-safe).
+termios g_saved_terminal{};
+volatile sig_atomic_t g_echo_off = 0;
+
+extern "C" void restore_echo_and_die(int sig) {
+  if (g_echo_off != 0) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_terminal);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Restores the terminal's echo on every way out, Ctrl-C and SIGTERM included.
 class NoEcho {
  public:
-  explicit NoEcho(int fd) : fd_(fd) {
-    if (::tcgetattr(fd_, &saved_) == 0) {
-      termios quiet = saved_;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      active_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
-    }
+  NoEcho() {
+    if (::tcgetattr(STDIN_FILENO, &g_saved_terminal) != 0) return;
+    ::signal(SIGINT, restore_echo_and_die);
+    ::signal(SIGTERM, restore_echo_and_die);
+    ::signal(SIGHUP, restore_echo_and_die);
+    termios quiet = g_saved_terminal;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    g_echo_off = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0 ? 1 : 0;
   }
   NoEcho(const NoEcho&) = delete;
   NoEcho& operator=(const NoEcho&) = delete;
   ~NoEcho() {
-    if (active_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (g_echo_off != 0) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_terminal);
+    g_echo_off = 0;
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
   }
-
- private:
-  int fd_;
-  termios saved_{};
-  bool active_ = false;
 };
 
 }  // namespace
 
 Result<SecretBytes> read_pin(std::string_view prompt) {
   const bool tty = ::isatty(STDIN_FILENO) == 1;
-  std::array<std::uint8_t, kMaxPin + 2> buf{};
+  std::array<std::uint8_t, kMaxPin + 1> buf{};  // + a CR before the LF
   std::size_t n = 0;
   {
     std::optional<NoEcho> quiet;
     if (tty) {
       fmt::print(stderr, "{}", prompt);
       std::fflush(stderr);
-      quiet.emplace(STDIN_FILENO);
+      quiet.emplace();
     }
     // Byte by byte, so nothing past the line stays in a stdio buffer.
     for (;;) {
@@ -65,6 +78,10 @@ Result<SecretBytes> read_pin(std::string_view prompt) {
   }
   if (tty) fmt::print(stderr, "\n");
   if (n > 0 && buf[n - 1] == '\r') --n;
+  if (n > kMaxPin) {
+    secure_wipe(buf.data(), buf.size());
+    return fail(Errc::pin_format, fmt::format("the PIN is longer than {} characters", kMaxPin));
+  }
   if (n == 0) return fail(Errc::pin_format, "no PIN given (empty line or end of input)");
   SecretBytes pin(ByteView(buf.data(), n));
   secure_wipe(buf.data(), buf.size());

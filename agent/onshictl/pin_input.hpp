@@ -9,7 +9,8 @@
 
 namespace onshi::ctl {
 
-// `prompt` goes to the terminal (/dev/tty) when stdin is one; the line ending is dropped.
+// `prompt` goes to stderr when stdin is a terminal (echo is off while typing, and comes back on
+// Ctrl-C too); the line ending is dropped. At most 64 characters.
 // The PIN lives only in the returned SecretBytes; every intermediate buffer is wiped.
 Result<SecretBytes> read_pin(std::string_view prompt);
 

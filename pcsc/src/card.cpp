@@ -80,6 +80,9 @@ struct Handle {
   bool connected = false;
   bool removed = false;
   std::atomic<DWORD> protocol{0};
+  // How the handle goes when the Card does (after any stuck call): set to unpower once a PIN
+  // may have been verified, so the verified state can never outlive the connection.
+  std::atomic<DWORD> final_disposition{SCARD_LEAVE_CARD};
   Bytes rx;
 
   PcscApi& api() const { return context->api(); }
@@ -177,7 +180,9 @@ struct Handle {
     auto raw = exchange(encoded);
     secure_wipe(encoded.data(), encoded.size());
     if (!raw) return std::move(raw).error();
-    return parse_answer(*raw);
+    auto parsed = parse_answer(*raw);
+    secure_wipe(raw->data(), raw->size());  // the parsed copy is the only one left
+    return parsed;
   }
 
   Result<ResponseApdu> exchange_apdu(const CommandApdu& command) {
@@ -239,7 +244,7 @@ void Card::retire() noexcept {
   // Runs after any call still stuck in pcscd; never blocks this thread on it.
   state_->worker.set_final_job([h = state_->handle] {
     if (h->connected) {
-      h->api().disconnect(h->handle, SCARD_LEAVE_CARD);
+      h->api().disconnect(h->handle, h->final_disposition.load());
       h->connected = false;
     }
   });
@@ -290,6 +295,10 @@ Result<Card> Card::connect(std::shared_ptr<Context> context, const std::string& 
 const std::string& Card::reader() const noexcept { return state_->handle->reader; }
 Protocol Card::protocol() const noexcept { return protocol_from(state_->handle->protocol); }
 ShareMode Card::share_mode() const noexcept { return state_->options.share; }
+
+void Card::set_final_disposition(Disposition disposition) noexcept {
+  state_->handle->final_disposition = disposition_flag(disposition);
+}
 
 Result<ResponseApdu> Card::transmit(const CommandApdu& command) {
   auto h = state_->handle;

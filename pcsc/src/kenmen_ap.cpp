@@ -121,9 +121,26 @@ Result<std::string> text_item(std::optional<ByteView> v, std::string_view what, 
 
 }  // namespace
 
+BasicFour::BasicFour(BasicFour&& other) noexcept
+    : name(other.name), address(other.address), birth_date(other.birth_date), sex(other.sex) {
+  other.clear();  // copied, then wiped: a moved-from short string keeps its bytes otherwise
+}
+
+BasicFour& BasicFour::operator=(BasicFour&& other) noexcept {
+  if (this != &other) {
+    clear();
+    name = other.name;
+    address = other.address;
+    birth_date = other.birth_date;
+    sex = other.sex;
+    other.clear();
+  }
+  return *this;
+}
+
 void BasicFour::clear() noexcept {
   for (std::string* s : {&name, &address, &birth_date, &sex}) {
-    secure_wipe(s->data(), s->size());
+    secure_wipe(s->data(), s->capacity());
     s->clear();
   }
 }
@@ -182,8 +199,14 @@ Result<BasicFour> read_basic_four(Card& card, SecretBytes& pin, const PinPolicy&
 
   ONSHI_TRY_ASSIGN(const std::uint16_t sw, select_ef(card, kEfBasicFour));
   if (sw != 0x9000) return sw_error(sw, "SELECT EF 0002");
-  // The first 256 bytes carry the header; then only what the TLV length says.
-  Bytes file;
+  // The first 256 bytes carry the header; then only what the TLV length says. Personal data: the
+  // buffer is reserved once (no reallocation leaves copies behind) and wiped on every way out.
+  struct Wiped {
+    Bytes bytes;
+    ~Wiped() { secure_wipe(bytes.data(), bytes.capacity()); }
+  } buffer;
+  Bytes& file = buffer.bytes;
+  file.reserve(kMaxFileSize + kShortMaxLe);
   std::optional<std::size_t> total;
   while (!total || file.size() < *total) {
     const std::size_t want = total ? std::min<std::size_t>(256, *total - file.size()) : 256;
@@ -196,6 +219,10 @@ Result<BasicFour> read_basic_four(Card& card, SecretBytes& pin, const PinPolicy&
     const bool end_of_file = r.sw() == 0x6282 || r.sw() == 0x6B00;
     if (!r.ok() && !end_of_file)
       return sw_error(r.sw(), fmt::format("READ BINARY EF 0002 at {}", file.size()));
+    if (file.size() + r.data.size() > file.capacity()) {
+      secure_wipe(r.data.data(), r.data.size());
+      return fail(Errc::card_data_invalid, fmt::format("EF 0002 runs past {} bytes", kMaxFileSize));
+    }
     file.insert(file.end(), r.data.begin(), r.data.end());
     secure_wipe(r.data.data(), r.data.size());
     if (!total) {
@@ -219,14 +246,11 @@ Result<BasicFour> read_basic_four(Card& card, SecretBytes& pin, const PinPolicy&
       total = need;
     }
     if (file.size() < *total && (end_of_file || r.data.empty())) {
-      secure_wipe(file.data(), file.size());
       return fail(Errc::card_data_invalid,
                   fmt::format("EF 0002 ended at {} of {} bytes", file.size(), *total));
     }
   }
-  auto parsed = parse_basic_four(ByteView(file).first(*total));
-  secure_wipe(file.data(), file.size());
-  return parsed;
+  return parse_basic_four(ByteView(file).first(*total));
 }
 
 Result<Bytes> sign_pin_less(Card& card, ByteView digest_info) {

@@ -161,7 +161,20 @@ Result<VerifyOutcome> verify_pin(Card& card, const PinReference& ref, SecretByte
   // Sent once. Whatever the answer, it is not sent again.
   CommandApdu verify{
       0x00, 0x20, 0x00, ref.verify_p2, Bytes(pin.view().begin(), pin.view().end()), std::nullopt};
-  ONSHI_TRY_ASSIGN(auto r, card.transmit_sensitive(std::move(verify)));
+  // From here a verified state may exist: whatever happens, this handle ends unpowered.
+  card.set_final_disposition(Disposition::unpower);
+  auto sent = card.transmit_sensitive(std::move(verify));
+  if (!sent) {
+    // The PIN went out and the answer was lost: a try may be spent, or the PIN verified.
+    Error e{
+        Errc::pin_state_unknown,
+        fmt::format(
+            "{}: the PIN was sent but its answer was lost ({}); the outcome is unknown. Read the "
+            "counter (onshictl card info) before trying again",
+            ref.name, sent.error().to_string())};
+    return Unexpected{std::move(e)};
+  }
+  ResponseApdu r = std::move(sent).value();
   if (r.ok()) return out;
   if (auto n = sw_retries(r.sw())) {
     Error e{*n == 0 ? Errc::pin_blocked : Errc::pin_wrong,

@@ -176,3 +176,25 @@ TEST(KenmenRead, VerifiesThenReadsOnlyEf0002) {
 
 }  // namespace
 }  // namespace onshi::pcsc::kenmen
+
+namespace onshi::pcsc::kenmen {
+namespace {
+
+// Short strings live inside the string object: a defaulted move would leave the birth date and
+// sex readable in the moved-from object. The move wipes the source.
+TEST(KenmenBasicFour, MoveLeavesNothingBehind) {
+  BasicFour a;
+  a.name = "N";
+  a.birth_date = "19800229";
+  a.sex = "2";
+  BasicFour b(std::move(a));
+  EXPECT_EQ(b.birth_date, "19800229");
+  EXPECT_TRUE(a.name.empty() && a.birth_date.empty() && a.sex.empty());  // NOLINT: checked on purpose
+  BasicFour c;
+  c = std::move(b);
+  EXPECT_EQ(c.sex, "2");
+  EXPECT_TRUE(b.birth_date.empty());  // NOLINT
+}
+
+}  // namespace
+}  // namespace onshi::pcsc::kenmen

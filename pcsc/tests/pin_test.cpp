@@ -207,6 +207,40 @@ TEST_F(PinTest, StillVerifiedAfterPowerDownIsRefused) {
   for (const auto& apdu : api.sent) EXPECT_NE(apdu, kVerify1234);
 }
 
+// Regression: a verified card handed back with SCARD_LEAVE_CARD (e.g. when release() met a call
+// stuck past its deadline) stays unlocked for any program. Once VERIFY went out, the handle's end
+// is SCARD_UNPOWER_CARD whichever way the Card goes.
+TEST_F(PinTest, VerifiedCardIsUnpoweredEvenWhenDroppedWithoutRelease) {
+  {
+    Card card = connect();
+    reply({0x90, 0x00});
+    reply({0x90, 0x00});
+    reply({0x63, 0xC3});
+    reply({0x90, 0x00});
+    ASSERT_TRUE(verify(card, "1234"));
+  }
+  EXPECT_EQ(api.disconnect_calls, 1);
+  EXPECT_EQ(api.last_disconnect, static_cast<DWORD>(SCARD_UNPOWER_CARD));
+}
+
+TEST_F(PinTest, CardWithoutVerifyIsLeftAsItWas) {
+  { Card card = connect(); }
+  EXPECT_EQ(api.last_disconnect, static_cast<DWORD>(SCARD_LEAVE_CARD));
+}
+
+TEST_F(PinTest, LostAnswerToVerifyMeansTheOutcomeIsUnknown) {
+  Card card = connect();
+  reply({0x90, 0x00});
+  reply({0x90, 0x00});
+  reply({0x63, 0xC3});
+  api.replies.push_back({SCARD_E_NOT_TRANSACTED, {}});
+  auto r = verify(card, "1234");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::pin_state_unknown);
+  EXPECT_NE(r.error().message.find("answer was lost"), std::string::npos) << r.error().message;
+  EXPECT_EQ(api.sent.size(), 4u) << "and it is not sent again";
+}
+
 TEST_F(PinTest, MissingPinFileMeansNoPin) {
   Card card = connect();
   reply({0x90, 0x00});

@@ -54,6 +54,9 @@ class Card {
   const std::string& reader() const noexcept;
   Protocol protocol() const noexcept;
   ShareMode share_mode() const noexcept;
+  // The disposition used when the Card is destroyed without disconnect() (default: leave). A
+  // call still stuck in pcscd delays it, never drops it.
+  void set_final_disposition(Disposition disposition) noexcept;
 
   // One exchange, with GET RESPONSE for 61xx and one re-send with the exact Le for 6Cxx.
   Result<ResponseApdu> transmit(const CommandApdu& command);

@@ -32,8 +32,8 @@ struct BasicFour {
   std::string sex;         // ISO 5218: "1" male, "2" female, "9" not applicable ("0" unknown)
 
   BasicFour() = default;
-  BasicFour(BasicFour&&) noexcept = default;
-  BasicFour& operator=(BasicFour&&) noexcept = default;
+  BasicFour(BasicFour&& other) noexcept;  // copies, then wipes the source
+  BasicFour& operator=(BasicFour&& other) noexcept;
   BasicFour(const BasicFour&) = delete;
   BasicFour& operator=(const BasicFour&) = delete;
   ~BasicFour() { clear(); }
