@@ -1,5 +1,7 @@
 #include "onshi/pcsc/card_crypto.hpp"
 
+#include "ossl_ptr.hpp"
+
 #include <fmt/format.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -14,19 +16,7 @@
 namespace onshi::pcsc {
 namespace {
 
-struct EvpPkeyFree {
-  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const noexcept { X509_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* p) const noexcept { ECDSA_SIG_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
+using ossl::Pkey;
 
 // cards-and-readers.md §1.5 "DigestInfo prefixes".
 constexpr std::array<std::uint8_t, 19> kSha256Prefix{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60,
@@ -83,7 +73,7 @@ Result<KeyInfo> describe(EVP_PKEY* key) {
 
 Result<Pkey> key_of_certificate(ByteView der) {
   ONSHI_TRY_ASSIGN(X509 * raw, parse_certificate(der));
-  std::unique_ptr<X509, X509Free> cert(raw);
+  ossl::X509Ptr cert(raw);
   Pkey key(X509_get_pubkey(cert.get()));
   if (!key) return fail(Errc::card_data_invalid, "the certificate's public key cannot be decoded");
   return key;
@@ -104,7 +94,7 @@ Status verify_with(EVP_PKEY* key, HashAlgorithm algorithm, ByteView message, Byt
   if (info.kind == KeyInfo::Kind::ec_p384 && signature.size() == 96) {
     ONSHI_TRY_ASSIGN(sig, ecdsa_raw_to_der(signature));
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  ossl::MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md(algorithm), nullptr, key) != 1) {
     return fail(Errc::internal, "EVP_DigestVerifyInit failed");
   }
@@ -167,7 +157,7 @@ Result<Bytes> ecdsa_raw_to_der(ByteView raw) {
     return fail(Errc::card_data_invalid, fmt::format("an r||s signature of {} bytes", raw.size()));
   }
   const int half = static_cast<int>(raw.size() / 2);
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+  ossl::EcdsaSig sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(raw.data(), half, nullptr);
   BIGNUM* s = BN_bin2bn(raw.data() + half, half, nullptr);
   if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {

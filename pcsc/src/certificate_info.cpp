@@ -1,5 +1,7 @@
 #include "onshi/pcsc/certificate_info.hpp"
 
+#include "ossl_ptr.hpp"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <openssl/asn1.h>
@@ -12,15 +14,8 @@
 namespace onshi::pcsc {
 namespace {
 
-struct X509Free {
-  void operator()(X509* p) const noexcept { X509_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const noexcept { BIO_free(p); }
-};
-
 std::string name_text(const X509_NAME* name) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
   if (!bio) return {};
   // RFC 2253 order, UTF-8 kept as UTF-8 (Japanese names must stay readable).
   X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
@@ -47,7 +42,7 @@ std::string iso8601_utc(std::chrono::sys_seconds t) {
 
 Result<CertificateInfo> certificate_info(ByteView der) {
   const unsigned char* p = der.data();
-  std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert) return fail(Errc::card_data_invalid, "the certificate is not valid DER X.509");
   if (p != der.data() + der.size()) {
     return fail(Errc::card_data_invalid, "bytes follow the certificate");

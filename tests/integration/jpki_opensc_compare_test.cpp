@@ -13,32 +13,16 @@
 #include <thread>
 
 #include "jpki_rig.hpp"
+#include "onshi/sim/tool_run.hpp"
 #include "onshi/pcsc/jpki_pin_sign.hpp"
 
 namespace onshi::test {
 namespace {
 
 namespace jpki = pcsc::jpki;
-constexpr const char* kPkcs11Module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+using sim::ToolRun;
 
-struct ToolRun {
-  int status = -1;
-  std::string output;
-};
-
-// The tool inherits PCSCLITE_CSOCK_NAME from the rig, so it sees the private pcscd only.
-ToolRun run(const std::string& command) {
-  ToolRun r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    r.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+ToolRun run(const std::string& command) { return sim::run_tool(command); }
 
 Bytes read_binary_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -89,7 +73,7 @@ class JpkiVsOpensc : public JpkiRig {
   }
   std::string pkcs11_sign(const std::string& pin, const std::filesystem::path& in,
                           const std::filesystem::path& out) {
-    return "pkcs11-tool --module " + std::string(kPkcs11Module) + " --login --pin " + pin +
+    return "pkcs11-tool --module " + std::string(sim::kOpenscPkcs11Module) + " --login --pin " + pin +
            " --sign --mechanism SHA256-RSA-PKCS --id 01 -i " + in.string() + " -o " + out.string();
   }
   std::filesystem::path work_;

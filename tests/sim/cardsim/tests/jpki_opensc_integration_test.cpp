@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "jpki_test_support.hpp"
+#include "onshi/sim/tool_run.hpp"
 #include "onshi/sim/hil.hpp"
 #include "onshi/sim/private_pcscd.hpp"
 #include "onshi/sim/vpcd_card_slot.hpp"
@@ -25,25 +26,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kPkcs11Module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+using sim::ToolRun;
 
-struct ToolRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs a shell command that inherits PCSCLITE_CSOCK_NAME, so it talks to the private pcscd.
-ToolRun run(const std::string& command) {
-  ToolRun r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+ToolRun run(const std::string& command) { return sim::run_tool(command); }
 
 bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
@@ -85,7 +70,7 @@ class JpkiOpensc : public ::testing::Test {
 
   std::string sign_command(const std::string& pin, const std::filesystem::path& in,
                            const std::filesystem::path& out) const {
-    return "pkcs11-tool --module " + std::string(kPkcs11Module) + " --login --pin " + pin +
+    return "pkcs11-tool --module " + std::string(sim::kOpenscPkcs11Module) + " --login --pin " + pin +
            " --sign --mechanism SHA256-RSA-PKCS --id 01 -i " + in.string() + " -o " + out.string();
   }
 
