@@ -6,8 +6,10 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <array>
@@ -177,6 +179,31 @@ Status verify_signature(ByteView certificate_der, HashAlgorithm algorithm, ByteV
                         ByteView signature) {
   ONSHI_TRY_ASSIGN(Pkey key, key_of_certificate(certificate_der));
   return verify_with(key.get(), algorithm, message, signature);
+}
+
+Status verify_signature_prehashed(ByteView certificate_der, HashAlgorithm algorithm,
+                                  ByteView hash_value, ByteView signature) {
+  ONSHI_TRY_ASSIGN(Pkey key, key_of_certificate(certificate_der));
+  ONSHI_TRY_ASSIGN(const KeyInfo info, describe(key.get()));
+  Bytes sig(signature.begin(), signature.end());
+  if (info.kind == KeyInfo::Kind::ec_p384 && signature.size() == 96) {
+    ONSHI_TRY_ASSIGN(sig, ecdsa_raw_to_der(signature));
+  }
+  std::unique_ptr<EVP_PKEY_CTX, ossl::Deleter<EVP_PKEY_CTX_free>> ctx(
+      EVP_PKEY_CTX_new(key.get(), nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), md(algorithm)) != 1) {
+    return fail(Errc::internal, "EVP_PKEY_verify_init failed");
+  }
+  if (info.kind == KeyInfo::Kind::rsa) EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
+  if (EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), hash_value.data(), hash_value.size()) !=
+      1) {
+    ERR_clear_error();
+    return fail(
+        Errc::card_data_invalid,
+        fmt::format("the {} signature does not verify with the certificate's key", info.name()));
+  }
+  return {};
 }
 
 Status verify_signature_spki(ByteView spki_der, HashAlgorithm algorithm, ByteView message,

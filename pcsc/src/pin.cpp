@@ -10,14 +10,42 @@ namespace {
 bool is_digit(std::uint8_t c) { return c >= '0' && c <= '9'; }
 bool is_upper(std::uint8_t c) { return c >= 'A' && c <= 'Z'; }
 
+Status select_for(Card& card, const PinReference& ref) {
+  return select_application(card, ref.aid, ref.name, ref.select_p2, ref.select_le);
+}
+
+Result<PinStatus> read_counter(Card& card, const PinReference& ref) {
+  if (ref.fid != 0) return read_pin_status(card, ref.fid, ref.verify_p2);
+  return read_pin_status_by_reference(card, ref.verify_p2);
+}
+
 // The "verified" answer right after a power-down cannot be believed either; give up then.
 Result<PinStatus> read_status_after_power_down(Card& card, const PinReference& ref) {
   ONSHI_TRY(card.reconnect(Disposition::unpower));
   // One card answered 6F00 to the first command after a power cycle (§1.4): a throw-away SELECT.
   (void)card.transmit(
       {0x00, 0xA4, 0x04, 0x0C, Bytes(ref.aid.begin(), ref.aid.end()), std::nullopt});
-  ONSHI_TRY(select_application(card, ref.aid, ref.name));
-  return read_pin_status(card, ref.fid, ref.verify_p2);
+  ONSHI_TRY(select_for(card, ref));
+  return read_counter(card, ref);
+}
+
+PinStatus interpret_counter(const ResponseApdu& r, bool& known) {
+  PinStatus s;
+  known = true;
+  if (r.ok()) {
+    s.verified = true;
+  } else if (auto n = sw_retries(r.sw())) {
+    s.tries_left = *n;
+    s.blocked = *n == 0;
+  } else if (r.sw() == 0x6984 || r.sw() == 0x6983) {
+    // 6984 per cards-and-readers.md §1.4; 6983 is ISO 7816-4's "authentication method blocked"
+    // (HPKI, §2.1).
+    s.tries_left = 0;
+    s.blocked = true;
+  } else if (r.sw() != 0x6300) {
+    known = false;
+  }
+  return s;
 }
 
 }  // namespace
@@ -67,9 +95,11 @@ Status check_pin_format(SecretBytes& pin, PinFormat format) {
   return fail(Errc::internal, "unknown PIN format");
 }
 
-Status select_application(Card& card, std::span<const std::uint8_t> aid, std::string_view name) {
-  ONSHI_TRY_ASSIGN(
-      auto r, card.transmit({0x00, 0xA4, 0x04, 0x0C, Bytes(aid.begin(), aid.end()), std::nullopt}));
+Status select_application(Card& card, std::span<const std::uint8_t> aid, std::string_view name,
+                          std::uint8_t p2, bool with_le) {
+  ONSHI_TRY_ASSIGN(auto r,
+                   card.transmit({0x00, 0xA4, 0x04, p2, Bytes(aid.begin(), aid.end()),
+                                  with_le ? std::optional<std::size_t>(256) : std::nullopt}));
   if (r.sw() == 0x6A82) {
     return fail(Errc::card_unsupported,
                 fmt::format("the card has no {} (SELECT answered 6A82)", name));
@@ -97,19 +127,22 @@ Result<PinStatus> read_pin_status(Card& card, std::uint16_t fid, std::uint8_t ve
   }
   if (selected != 0x9000) return sw_error(selected, fmt::format("SELECT EF {:04X}", fid));
   ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0x20, 0x00, verify_p2, {}, std::nullopt}));
-  PinStatus s;
-  if (r.ok()) {
-    s.verified = true;
-  } else if (auto n = sw_retries(r.sw())) {
-    s.tries_left = *n;
-    s.blocked = *n == 0;
-  } else if (r.sw() == 0x6984 || r.sw() == 0x6983) {
-    // 6984 per cards-and-readers.md §1.4; 6983 is ISO 7816-4's "authentication method blocked".
-    s.tries_left = 0;
-    s.blocked = true;
-  } else if (r.sw() != 0x6300) {
-    return sw_error(r.sw(), fmt::format("VERIFY (counter) EF {:04X}", fid));
+  bool known = false;
+  const PinStatus s = interpret_counter(r, known);
+  if (!known) return sw_error(r.sw(), fmt::format("VERIFY (counter) EF {:04X}", fid));
+  return s;
+}
+
+Result<PinStatus> read_pin_status_by_reference(Card& card, std::uint8_t verify_p2) {
+  ONSHI_TRY_ASSIGN(auto r, card.transmit({0x00, 0x20, 0x00, verify_p2, {}, std::nullopt}));
+  if (r.sw() == 0x6A82 || r.sw() == 0x6A88) {
+    return fail(
+        Errc::pin_not_set,
+        fmt::format("the card has no PIN {:02X} (VERIFY answered {:04X})", verify_p2, r.sw()));
   }
+  bool known = false;
+  const PinStatus s = interpret_counter(r, known);
+  if (!known) return sw_error(r.sw(), fmt::format("VERIFY (counter) P2 {:02X}", verify_p2));
   return s;
 }
 
@@ -133,17 +166,14 @@ Status guard_pin_attempt(const PinStatus& status, const PinPolicy& policy, std::
   return {};
 }
 
-Result<VerifyOutcome> verify_pin(Card& card, const PinReference& ref, SecretBytes& pin,
-                                 const PinPolicy& policy) {
+Result<VerifyOutcome> read_counter_before_verify(Card& card, const PinReference& ref) {
   if (card.share_mode() != ShareMode::exclusive) {
     return fail(Errc::invalid_argument,
                 fmt::format("{}: VERIFY needs an exclusive connection (ExclusiveCard)", ref.name));
   }
-  ONSHI_TRY(check_pin_format(pin, ref.format));
-  ONSHI_TRY(select_application(card, ref.aid, ref.name));
-
+  ONSHI_TRY(select_for(card, ref));
   VerifyOutcome out;
-  ONSHI_TRY_ASSIGN(out.before, read_pin_status(card, ref.fid, ref.verify_p2));
+  ONSHI_TRY_ASSIGN(out.before, read_counter(card, ref));
   if (out.before.verified) {
     // Someone verified this PIN earlier in this power cycle: the counter is hidden behind the
     // 9000. Only a power-down clears it; then the real counter shows.
@@ -156,7 +186,31 @@ Result<VerifyOutcome> verify_pin(Card& card, const PinReference& ref, SecretByte
                               ref.name));
     }
   }
-  ONSHI_TRY(guard_pin_attempt(out.before, policy, ref.name));
+  return out;
+}
+
+Result<VerifyOutcome> verify_pin(Card& card, const PinReference& ref, SecretBytes& pin,
+                                 const PinPolicy& policy) {
+  if (card.share_mode() != ShareMode::exclusive) {
+    return fail(Errc::invalid_argument,
+                fmt::format("{}: VERIFY needs an exclusive connection (ExclusiveCard)", ref.name));
+  }
+  ONSHI_TRY(check_pin_format(pin, ref.format));
+  ONSHI_TRY_ASSIGN(VerifyOutcome out, read_counter_before_verify(card, ref));
+  ONSHI_TRY(verify_once(card, ref, pin, out.before, policy));
+  return out;
+}
+
+Status verify_once(Card& card, const PinReference& ref, SecretBytes& pin, const PinStatus& before,
+                   const PinPolicy& policy) {
+  if (card.share_mode() != ShareMode::exclusive) {
+    return fail(Errc::invalid_argument,
+                fmt::format("{}: VERIFY needs an exclusive connection (ExclusiveCard)", ref.name));
+  }
+  ONSHI_TRY(check_pin_format(pin, ref.format));
+  if (before.verified)
+    return fail(Errc::pin_state_unknown, fmt::format("{}: counter not read", ref.name));
+  ONSHI_TRY(guard_pin_attempt(before, policy, ref.name));
 
   // Sent once. Whatever the answer, it is not sent again.
   CommandApdu verify{
@@ -175,7 +229,7 @@ Result<VerifyOutcome> verify_pin(Card& card, const PinReference& ref, SecretByte
     return Unexpected{std::move(e)};
   }
   ResponseApdu r = std::move(sent).value();
-  if (r.ok()) return out;
+  if (r.ok()) return {};
   if (auto n = sw_retries(r.sw())) {
     Error e{*n == 0 ? Errc::pin_blocked : Errc::pin_wrong,
             *n == 0

@@ -39,6 +39,9 @@ Result<Bytes> ecdsa_raw_to_der(ByteView raw);
 // `algorithm`; EC with the signature as r‖s or DER. Errc::card_data_invalid when it does not hold.
 Status verify_signature(ByteView certificate_der, HashAlgorithm algorithm, ByteView message,
                         ByteView signature);
+// The same when only the hash is known (HPKI signs a hash it was given).
+Status verify_signature_prehashed(ByteView certificate_der, HashAlgorithm algorithm,
+                                  ByteView hash_value, ByteView signature);
 Status verify_signature_spki(ByteView spki_der, HashAlgorithm algorithm, ByteView message,
                              ByteView signature);
 

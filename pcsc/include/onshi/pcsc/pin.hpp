@@ -33,10 +33,12 @@ enum class PinFormat {
 
 struct PinReference {
   std::span<const std::uint8_t> aid;  // the application (DF name) the PIN EF lives in
-  std::uint16_t fid = 0;              // the PIN's EF (key reference), selected before VERIFY
-  std::string_view name;              // for messages: "JPKI auth PIN (0018)"
+  std::uint16_t fid = 0;  // the PIN's EF, selected before VERIFY; 0: VERIFY names it in P2
+  std::string_view name;  // for messages: "JPKI auth PIN (0018)"
   PinFormat format = PinFormat::four_digits;
   std::uint8_t verify_p2 = 0x80;  // 80 = key of the current EF (§1.4)
+  std::uint8_t select_p2 = 0x0C;  // SELECT of the application: 0C (no FCI) or 00 (FCI, §2.1)
+  bool select_le = false;         // Le 00 on that SELECT (§2.1, §2.2)
 };
 
 struct PinPolicy {
@@ -52,6 +54,8 @@ Status check_pin_format(SecretBytes& pin, PinFormat format);
 // Empty VERIFY (after SELECT EF `fid`, in the current application): never spends a try.
 // A missing PIN EF (6A82) is Errc::pin_not_set.
 Result<PinStatus> read_pin_status(Card& card, std::uint16_t fid, std::uint8_t verify_p2 = 0x80);
+// The same for a PIN that VERIFY names in P2 (an SFI form such as 96, §2.1): no SELECT EF.
+Result<PinStatus> read_pin_status_by_reference(Card& card, std::uint8_t verify_p2);
 
 // The refusal rules, as a pure function: blocked → pin_blocked; one try left without the flag →
 // pin_last_try (retries_remaining = 1).
@@ -62,14 +66,23 @@ struct VerifyOutcome {
   bool powered_down = false;  // the card reported "verified" and was powered down first
 };
 
+// The first half, for cards that want other commands between the counter and VERIFY (HPKI:
+// MSE SET): SELECT the application, counter, power-down-and-reread on 9000.
+Result<VerifyOutcome> read_counter_before_verify(Card& card, const PinReference& pin_ref);
+// The second half: format, guard on `before`, one VERIFY, and the error mapping below.
+Status verify_once(Card& card, const PinReference& pin_ref, SecretBytes& pin,
+                   const PinStatus& before, const PinPolicy& policy);
+
 // The whole rule set: format check, SELECT the application, counter, power-down-and-reread on
 // 9000, guard, one VERIFY. The card must be connected exclusively (Errc::invalid_argument
 // otherwise). A wrong PIN is Errc::pin_wrong with retries_remaining; 63C0 / 6984 pin_blocked.
 Result<VerifyOutcome> verify_pin(Card& card, const PinReference& pin_ref, SecretBytes& pin,
                                  const PinPolicy& policy);
 
-// SELECT by DF name, `00 A4 04 0C` (§1.2).
-Status select_application(Card& card, std::span<const std::uint8_t> aid, std::string_view name);
+// SELECT by DF name, `00 A4 04 0C` (§1.2), or with P2 00 and Le for an FCI (§2.1). 6A82 is
+// Errc::card_unsupported ("the card has no <name>").
+Status select_application(Card& card, std::span<const std::uint8_t> aid, std::string_view name,
+                          std::uint8_t p2 = 0x0C, bool with_le = false);
 // SELECT EF by FID, `00 A4 02 0C` (§1.3).
 Result<std::uint16_t> select_ef(Card& card, std::uint16_t fid);  // returns the SW
 
