@@ -15,6 +15,8 @@
 #include "exit_codes.hpp"
 #include "onshi/pcsc/certificate_info.hpp"
 #include "onshi/pcsc/context.hpp"
+#include "onshi/pcsc/hpki_ap.hpp"
+#include "onshi/pcsc/hpki_certificate.hpp"
 #include "onshi/pcsc/jpki_pin_sign.hpp"
 #include "onshi/pcsc/kenmen_ap.hpp"
 #include "onshi/pcsc/reader_scan.hpp"
@@ -150,6 +152,52 @@ json pin_json(const Result<pcsc::PinStatus>& s, int max_tries) {
   return j;
 }
 
+// An HPKI card (cards-and-readers.md §2): profile, and per application the holder, role,
+// validity and tries left; "unknown" when no known profile answers.
+Status read_hpki_info(pcsc::Card& card, json& j) {
+  namespace hpki = pcsc::hpki;
+  ONSHI_TRY_ASSIGN(const auto detected, hpki::detect(card));
+  if (detected.profile == nullptr) {
+    j["kind"] = "unknown";
+    return {};
+  }
+  j["kind"] = "hpki";
+  j["profile"] = std::string(detected.profile->name);
+  const auto path = hpki::choose_long_apdu(card, 256);
+  for (hpki::App app : {hpki::App::signature, hpki::App::authentication}) {
+    const std::string key(hpki::app_name(app));
+    if (!(app == hpki::App::signature ? detected.signature : detected.authentication)) {
+      j["applications"][key] = {{"present", false}};
+      continue;
+    }
+    json a{{"present", true}};
+    auto der = hpki::read_certificate(card, *detected.profile, app, path.path);
+    if (!der) {
+      a["certificate"] = {{"error", der.error().message}};
+    } else if (auto c = hpki::holder_certificate(*der); !c) {
+      a["certificate"] = {{"error", c.error().message}};
+    } else {
+      a["certificate"] = {{"holder", c->holder},
+                          {"holder_kanji", c->holder_kanji.value_or("")},
+                          {"roles", c->roles},
+                          {"issuer", c->info.issuer},
+                          {"serial", c->info.serial_hex},
+                          {"not_before", pcsc::iso8601_utc(c->info.not_before)},
+                          {"not_after", pcsc::iso8601_utc(c->info.not_after)},
+                          {"sha256", c->info.sha256_hex},
+                          {"key", c->info.key.name()},
+                          {"non_repudiation", c->non_repudiation}};
+      if (app == hpki::App::signature && !c->non_repudiation) {
+        a["certificate"]["problem"] = hpki::check_signature_certificate(*c).error().message;
+      }
+    }
+    // §2.3: 15 tries, then a paid re-issue.
+    a["pin"] = pin_json(hpki::read_pin_status(card, *detected.profile, app), 15);
+    j["applications"][key] = std::move(a);
+  }
+  return {};
+}
+
 // Everything `card info` shows, read without a PIN and without spending a try.
 Result<json> read_card_info(pcsc::Card& card) {
   ONSHI_TRY_ASSIGN(auto transaction, card.begin_transaction());
@@ -160,7 +208,8 @@ Result<json> read_card_info(pcsc::Card& card) {
   j["protocol"] = std::string(pcsc::protocol_name(card.protocol()));
   ONSHI_TRY_ASSIGN(const auto detected, jpki::detect(card));
   if (!detected.jpki) {
-    j["kind"] = "unknown";
+    ONSHI_TRY(read_hpki_info(card, j));
+    ONSHI_TRY(transaction.end());
     return j;
   }
   j["kind"] = detected.token == jpki::Token::card      ? "my_number_card"
@@ -207,7 +256,42 @@ void print_card_info(const json& j, const std::string& via) {
              j.value("protocol", ""));
   const std::string kind = j.value("kind", "unknown");
   if (kind == "unknown") {
-    fmt::print("Card: unknown card (no JPKI AP: not a My Number card)\n");
+    fmt::print(
+        "Card: unknown card (neither a My Number card nor an HPKI card of a known profile)\n");
+    return;
+  }
+  if (kind == "hpki") {
+    fmt::print("Card: HPKI card (医師資格証等), profile {}\n", j.value("profile", ""));
+    for (const char* app : {"signature", "authentication"}) {
+      const auto& a = j["applications"][app];
+      if (!a.value("present", false)) {
+        fmt::print("{} application: absent\n", app);
+        continue;
+      }
+      const auto& c = a["certificate"];
+      if (c.contains("error")) {
+        fmt::print("{} application: certificate unreadable: {}\n", app, c.value("error", ""));
+      } else {
+        std::string roles;
+        for (const auto& r : c["roles"])
+          roles += (roles.empty() ? "" : ", ") + r.get<std::string>();
+        fmt::print(
+            "{} application:\n  holder:  {}{}\n  role:    {}\n  issuer:  {}\n  valid:   {} to {}\n "
+            " key:     {}\n",
+            app, c.value("holder", ""),
+            c.value("holder_kanji", "").empty() ? "" : " (" + c.value("holder_kanji", "") + ")",
+            roles.empty() ? "(no hcRole)" : roles, c.value("issuer", ""), c.value("not_before", ""),
+            c.value("not_after", ""), c.value("key", ""));
+        if (c.contains("problem")) fmt::print("  PROBLEM: {}\n", c.value("problem", ""));
+      }
+      const auto& p = a["pin"];
+      const std::string state = p.value("state", "");
+      fmt::print("  PIN:     {}\n",
+                 state == "ok" ? fmt::format("{} of 15 tries left{}", p.value("tries_left", 0),
+                                             p.value("tries_left", 0) == 1 ? " (LAST TRY)" : "")
+                 : state == "blocked" ? std::string("BLOCKED (re-issue needed)")
+                                      : state);
+    }
     return;
   }
   const std::string token = j.value("token", "");
@@ -492,6 +576,80 @@ int card_certificate(const CardCommandOptions& o, const std::string& which,
   } else if (!out) {
     fmt::print(stderr, "Via: {}\n", via);
     std::fputs(pem(*cert).c_str(), stdout);
+  }
+  return kExitOk;
+}
+
+int card_sign_hpki(const CardCommandOptions& o, const std::string& app_name,
+                   const std::optional<std::string>& digest_hex,
+                   const std::optional<std::string>& in, const std::optional<std::string>& out) {
+  namespace hpki = pcsc::hpki;
+  const AgentClient client(agent_socket(o.socket, o.config_path));
+  auto attempt = try_agent(client, o.direct, "OPTIONS", "/v1/cards/sign");
+  if (attempt.reply && attempt.reply->status < 300) {
+    return report(Error{Errc::not_supported, "onshid is running: stop it, or sign through its API"},
+                  o.json, "onshid");
+  }
+  const std::string via = via_hardware(attempt.why_direct);
+
+  hpki::SignRequest request;
+  request.app = app_name == "authentication" ? hpki::App::authentication : hpki::App::signature;
+  request.policy.allow_last_try = o.use_last_try;
+  if (digest_hex) {
+    auto digest = from_hex(*digest_hex);
+    if (!digest || digest->size() != 32) {
+      return report(Error{Errc::invalid_argument, "--digest takes a SHA-256 hash: 64 hex digits"},
+                    o.json, via);
+    }
+    request.sha256 = std::move(*digest);
+  } else if (in) {
+    auto data = read_file_bytes(*in);
+    if (!data) return report(data.error(), o.json, via);
+    request.sha256 = pcsc::hash(pcsc::HashAlgorithm::sha256, *data);
+  } else {
+    return report(
+        Error{Errc::invalid_argument, "give the digest (--digest HEX) or a file (--in FILE)"},
+        o.json, via);
+  }
+  auto hw = open_reader(o.reader);
+  if (!hw) return report(hw.error(), o.json, via);
+  auto pin = read_pin(fmt::format("HPKI {} PIN: ", app_name));
+  if (!pin) return report(pin.error(), o.json, via);
+  auto card = pcsc::ExclusiveCard::connect(hw->context, hw->reader);
+  if (!card) return report(card.error(), o.json, via);
+  auto signed_ = hpki::sign_with_pin(*card, *pin, request);
+  if (!signed_) return report(signed_.error(), o.json, via);
+  auto holder = hpki::holder_certificate(signed_->certificate);
+  if (out) {
+    if (auto w = write_file_bytes(*out, signed_->signature); !w)
+      return report(w.error(), o.json, via);
+  }
+  if (o.json) {
+    json j{{"via", via},
+           {"profile", std::string(signed_->profile->name)},
+           {"application", app_name},
+           {"apdu_path", std::string(hpki::long_apdu_name(signed_->path.path))},
+           {"sha256", to_hex(request.sha256)},
+           {"signature_base64", base64(signed_->signature)},
+           {"verified_with_certificate", true}};
+    if (holder) {
+      j["holder"] = holder->holder;
+      j["roles"] = holder->roles;
+    }
+    std::puts(j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    fmt::print(
+        "Via: {}\nSigned with the HPKI {} key ({}), {} ({}); the card was powered down "
+        "afterwards.\n",
+        via, app_name, signed_->profile->name, hpki::long_apdu_name(signed_->path.path),
+        signed_->path.why);
+    if (holder) {
+      std::string roles;
+      for (const auto& r : holder->roles) roles += (roles.empty() ? "" : ", ") + r;
+      fmt::print("Holder: {} ({})\n", holder->holder, roles.empty() ? "no hcRole" : roles);
+    }
+    fmt::print("SHA-256: {}\nSignature: {}\nVerified with the card's certificate: yes\n",
+               to_hex(request.sha256), base64(signed_->signature));
   }
   return kExitOk;
 }

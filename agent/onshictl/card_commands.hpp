@@ -24,6 +24,11 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which);
 // key: auth | sign; in: message file (default: a random 32-byte challenge); out: raw signature
 int card_sign(const CardCommandOptions& o, const std::string& key,
               const std::optional<std::string>& in, const std::optional<std::string>& out);
+// HPKI (cards-and-readers.md §2): app: signature | authentication; the SHA-256 given as hex, or
+// the hash of a file.
+int card_sign_hpki(const CardCommandOptions& o, const std::string& app,
+                   const std::optional<std::string>& digest_hex,
+                   const std::optional<std::string>& in, const std::optional<std::string>& out);
 // which: auth | auth-ca | sign-ca; PEM to stdout or DER to `out`
 int card_certificate(const CardCommandOptions& o, const std::string& which,
                      const std::optional<std::string>& out);

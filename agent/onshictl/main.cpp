@@ -159,6 +159,14 @@ int run(int argc, char** argv) {
   sign->add_option("--out", out, "Write the raw signature here");
   sign->add_flag("--use-last-try", o.use_last_try,
                  "Allow spending the last try (the card locks if it is wrong)");
+  bool hpki = false;
+  std::string hpki_app = "signature";
+  std::optional<std::string> digest;
+  sign->add_flag("--hpki", hpki,
+                 "Sign with an HPKI card (医師資格証等) instead of a My Number card");
+  sign->add_option("--app", hpki_app, "With --hpki: signature or authentication")
+      ->check(CLI::IsMember({"signature", "authentication"}));
+  sign->add_option("--digest", digest, "With --hpki: the SHA-256 hash to sign, 64 hex digits");
   std::string which = "auth";
   auto* cert =
       card->add_subcommand("cert", "The JPKI certificate, PEM on stdout or DER to --out (no PIN)");
@@ -182,7 +190,8 @@ int run(int argc, char** argv) {
   if (readers->parsed()) return cmd_readers(o);
   if (info->parsed()) return card_info(o);
   if (verify->parsed()) return card_verify_pin(o, pin_ref);
-  if (sign->parsed()) return card_sign(o, key, in, out);
+  if (sign->parsed())
+    return hpki ? card_sign_hpki(o, hpki_app, digest, in, out) : card_sign(o, key, in, out);
   if (cert->parsed()) return card_certificate(o, which, out);
   if (check->parsed()) return cmd_config_check(config_path);
   return kExitFailure;
