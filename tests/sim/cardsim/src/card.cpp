@@ -76,6 +76,7 @@ void Card::end_session(Power how) {
     state_.return_to_mf();
   }
   pending_.clear();
+  chain_.drop();
   for (auto& [df, handler] : handlers_) handler->on_reset();
 }
 
@@ -101,16 +102,47 @@ Bytes Card::process(ByteView command_apdu) {
   auto command = decode_command_apdu(command_apdu);
   if (!command) {
     pending_.clear();
+    chain_.drop();
     return Response::status(sw::kWrongLength).to_bytes();
   }
   if (command->cla == 0x00 && command->ins == kInsGetResponse) {
+    chain_.drop();
     return get_response(*command).to_bytes();
   }
   pending_.clear();  // T=0: any other command abandons what GET RESPONSE has not fetched
-  auto answer = frame_for_transport(dispatch(*command)).to_bytes();
+  auto answer = frame_for_transport(run(*command)).to_bytes();
   // The decoded copy may hold a PIN (VERIFY); the caller owns and wipes the raw bytes.
   secure_wipe(command->data.data(), command->data.size());
   return answer;
+}
+
+// Command chaining (ISO 7816-4 §5.3.3) around dispatch: parts are collected only for a handler
+// that accepts them; anything that does not continue the pending chain drops it.
+Response Card::run(const CommandApdu& command) {
+  if ((command.cla & CommandChain::kChainingBit) != 0) {
+    if (!accepts_chaining(CommandChain::header_of(command))) {
+      chain_.drop();
+      return dispatch(command);  // the generic class check answers 6884
+    }
+    return Response::status(chain_.add(command));
+  }
+  if (!chain_.continued_by(command)) {
+    chain_.drop();
+    return dispatch(command);
+  }
+  auto whole = chain_.finish(command);
+  if (!whole) return Response::status(sw::kWrongLength);  // longer than CommandChain::kMaxData
+  auto answer = dispatch(*whole);
+  secure_wipe(whole->data.data(), whole->data.size());
+  return answer;
+}
+
+bool Card::accepts_chaining(const CommandApdu& head) const {
+  for (std::optional<NodeId> df = state_.current_df; df; df = state_.files.node(*df).parent) {
+    const auto it = handlers_.find(*df);
+    if (it != handlers_.end() && it->second->accepts_chaining(head)) return true;
+  }
+  return false;
 }
 
 Response Card::dispatch(const CommandApdu& command) {

@@ -57,6 +57,7 @@ Result<NodeId> FileTree::add_df(NodeId parent, DfSpec spec) {
   df.name = std::move(spec.name);
   df.aid = std::move(spec.aid);
   df.fid = spec.fid;
+  df.selection = spec.selection;
   df.parent = parent;
   const NodeId id = nodes_.size();
   nodes_.push_back(std::move(df));
@@ -94,6 +95,18 @@ std::optional<NodeId> FileTree::find_df_by_aid(ByteView aid) const {
   for (NodeId id = 0; id < nodes_.size(); ++id) {
     const FileNode& n = nodes_[id];
     if (n.kind == FileKind::df && std::equal(n.aid.begin(), n.aid.end(), aid.begin(), aid.end())) {
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<NodeId> FileTree::find_df_by_partial_name(ByteView prefix) const {
+  if (prefix.empty()) return std::nullopt;
+  for (NodeId id = 0; id < nodes_.size(); ++id) {
+    const FileNode& n = nodes_[id];
+    if (n.kind == FileKind::df && n.selection.partial_name && n.aid.size() >= prefix.size() &&
+        std::equal(prefix.begin(), prefix.end(), n.aid.begin())) {
       return id;
     }
   }

@@ -35,6 +35,12 @@ Bytes big_endian16(std::size_t v) {
 // A minimal FCI template `6F`: descriptor, FID, DF name for a DF; size, descriptor, FID for an EF.
 Bytes fci_of(const FileNode& node) {
   Bytes body;
+  if (node.kind == FileKind::df && node.selection.fci_name_only) {
+    append_tlv(body, 0x84, node.aid);
+    Bytes fci;
+    append_tlv(fci, 0x6F, body);
+    return fci;
+  }
   if (node.kind == FileKind::ef) {
     append_tlv(body, 0x80, big_endian16(node.data.size()));
     append_tlv(body, 0x82, Bytes{kDescriptorTransparentEf});
@@ -53,6 +59,7 @@ Response make_current(NodeId id, CardState& state, bool return_fci) {
   if (node.kind == FileKind::df) {
     state.current_df = id;
     state.current_ef.reset();
+    state.environment.reset();  // MSE SET belongs to the DF context it was made in
   } else {
     state.current_ef = id;
   }
@@ -90,6 +97,7 @@ Response select_file(const CommandApdu& command, CardState& state) {
         return Response::status(sw::kWrongLength);
       }
       found = state.files.find_df_by_aid(data);
+      if (!found) found = state.files.find_df_by_partial_name(data);
       break;
     default:
       return Response::status(sw::kWrongP1P2);  // parent DF and path selection: not emulated

@@ -15,7 +15,8 @@ inline constexpr std::uint8_t kInsGetChallenge = 0x84;
 inline constexpr std::uint8_t kInsGetResponse = 0xC0;
 
 // SELECT `00 A4`: P1 00 (MF / child by FID), 01 (child DF), 02 (EF in the current DF), 04 (DF
-// name, full AID only: cards-and-readers.md §1.2); P2 0C (no answer data) or 00 (FCI `6F`).
+// name: the full AID, cards-and-readers.md §1.2, or a leading part of it for DFs that allow
+// it, §2.1); P2 0C (no answer data) or 00 (FCI `6F`). Selecting a DF drops the MSE state.
 Response select_file(const CommandApdu& command, CardState& state);
 
 // READ BINARY `00 B0` (§1.6): 15-bit offset, or P1 = 100x xxxx for SFI + 8-bit offset.

@@ -153,7 +153,7 @@ Result<jpki::JpkiPersona> parse_jpki_section(const json& section, const std::str
                                                  PinFormat::sign_password));
   }
 
-  auto df = files.add_df(FileTree::kMf, DfSpec{"JPKI AP", bytes_of(jpki::kAid), {}});
+  auto df = files.add_df(FileTree::kMf, DfSpec{"JPKI AP", bytes_of(jpki::kAid), {}, {}});
   if (!df) return invalid(path, df.error().message);
   if (sign) {
     ONSHI_TRY(add_ef(files, *df, path, "sign certificate", jpki::kEfSignCert,

@@ -131,7 +131,7 @@ Result<kenmen::KenmenPersona> add_kenmen_ap(KenmenSection section, const std::st
 
   auto df = files.add_df(
       FileTree::kMf,
-      DfSpec{"券面事項入力補助AP", Bytes(kenmen::kAid.begin(), kenmen::kAid.end()), {}});
+      DfSpec{"券面事項入力補助AP", Bytes(kenmen::kAid.begin(), kenmen::kAid.end()), {}, {}});
   if (!df) return invalid(path, df.error().message);
   ONSHI_TRY(add_ef(files, *df, path, "My Number", kenmen::kEfMyNumber,
                    kenmen::my_number_ef(section.my_number)));

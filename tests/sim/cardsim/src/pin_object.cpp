@@ -9,7 +9,6 @@ namespace {
 
 constexpr std::uint16_t kOk = 0x9000;
 constexpr std::uint16_t kTriesLeftBase = 0x63C0;  // 63Cx: x tries left (§1.4)
-constexpr std::uint16_t kBlocked = 0x6984;        // every attempt after blocking (§1.4, §1.10)
 constexpr std::uint8_t kMaxCounter = 0x0F;        // x is one nibble
 
 std::uint16_t tries_sw(std::uint8_t tries) {
@@ -19,15 +18,20 @@ std::uint16_t tries_sw(std::uint8_t tries) {
 }  // namespace
 
 PinObject::PinObject(NodeId df, std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
-                     std::uint8_t max_tries, std::uint8_t tries_left)
+                     std::uint8_t max_tries, std::uint8_t tries_left, std::uint16_t blocked_sw)
     : df_(df),
       reference_(reference),
       value_(std::move(value)),
       max_tries_(std::min(max_tries, kMaxCounter)),
-      tries_left_(std::min(tries_left, max_tries_)) {}
+      tries_left_(std::min(tries_left, max_tries_)),
+      blocked_sw_(blocked_sw) {}
 
 bool PinObject::verified(const SecurityState& security) const {
   return security.verified_references.count({df_, reference_}) != 0;
+}
+
+void PinObject::consume(SecurityState& security) const {
+  security.verified_references.erase({df_, reference_});
 }
 
 std::uint16_t PinObject::query(const SecurityState& security) const {
@@ -36,7 +40,7 @@ std::uint16_t PinObject::query(const SecurityState& security) const {
 }
 
 std::uint16_t PinObject::verify(ByteView presented, SecurityState& security) {
-  if (tries_left_ == 0) return kBlocked;
+  if (tries_left_ == 0) return blocked_sw_;
   const ByteView expected = value_ ? value_->view() : ByteView{};
   // Constant-time comparison: the emulator should not teach timing leaks by example.
   const bool right = !expected.empty() && presented.size() == expected.size() &&

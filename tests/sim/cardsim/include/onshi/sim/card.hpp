@@ -11,6 +11,7 @@
 #include "onshi/bytes.hpp"
 #include "onshi/result.hpp"
 #include "onshi/sim/apdu.hpp"
+#include "onshi/sim/command_chain.hpp"
 #include "onshi/sim/command_handler.hpp"
 #include "onshi/sim/persona.hpp"
 
@@ -38,6 +39,8 @@ class Card {
 
   // One command APDU in, one R-APDU (data || SW1 SW2) out. A malformed APDU answers 6700; an
   // unpowered card answers 6F00 (pcscd never sends to one: this only shows a host bug).
+  // Command chaining (CLA b5 = 1) is collected for handlers that accept it (see
+  // CommandHandler::accepts_chaining); any other command in between drops the chain.
   Bytes process(ByteView command_apdu);
 
   // Registers the handler consulted, before the generic commands, whenever the DF named `aid`
@@ -46,7 +49,9 @@ class Card {
   Status register_handler(NodeId df, std::unique_ptr<CommandHandler> handler);
 
  private:
+  Response run(const CommandApdu& command);
   Response dispatch(const CommandApdu& command);
+  bool accepts_chaining(const CommandApdu& head) const;
   Response run_generic(const CommandApdu& command);
   Response get_response(const CommandApdu& command);
   Response frame_for_transport(Response response);
@@ -62,6 +67,8 @@ class Card {
   // Data held back by the get_response_chunk behaviour, and the status word that ends it.
   Bytes pending_;
   std::uint16_t pending_sw_ = 0x9000;
+  // The parts of a chained command received so far (ISO 7816-4 §5.3.3).
+  CommandChain chain_;
   std::mt19937_64 random_;
 };
 

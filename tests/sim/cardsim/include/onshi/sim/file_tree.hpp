@@ -18,6 +18,16 @@ using NodeId = std::size_t;
 
 enum class FileKind : std::uint8_t { df, ef };
 
+// How SELECT by DF name treats a DF. The defaults are the My Number card's; an application
+// profile may ask for what its guideline requires (HPKI: cards-and-readers.md §2.1).
+struct DfSelection {
+  // P1 04 also finds the DF by a leading part of its name (ISO 7816-4 partial DF name, first
+  // match in card order). Off by default: OpenSC probes many AIDs (test-rigs.md §2).
+  bool partial_name = false;
+  // The FCI is `6F L 84 L <DF name>` only, instead of descriptor, FID and name.
+  bool fci_name_only = false;
+};
+
 struct FileNode {
   FileKind kind = FileKind::df;
   std::string name;  // for people and logs only
@@ -27,12 +37,14 @@ struct FileNode {
   Bytes data;                       // contents (transparent EF only)
   std::optional<NodeId> parent;     // nullopt only for the MF
   std::vector<NodeId> children;
+  DfSelection selection;  // DF only
 };
 
 struct DfSpec {
   std::string name;
   Bytes aid;
   std::optional<std::uint16_t> fid;
+  DfSelection selection;
 };
 
 struct EfSpec {
@@ -62,6 +74,9 @@ class FileTree {
 
   // A DF anywhere on the card whose full name equals `aid` (no prefix matching).
   std::optional<NodeId> find_df_by_aid(ByteView aid) const;
+  // The first DF in card order that allows partial-name selection and whose name starts with
+  // `prefix` (which may also be the whole name).
+  std::optional<NodeId> find_df_by_partial_name(ByteView prefix) const;
   // A direct child of `df` with this FID, optionally of one kind only.
   std::optional<NodeId> find_child_by_fid(NodeId df, std::uint16_t fid,
                                           std::optional<FileKind> kind = std::nullopt) const;

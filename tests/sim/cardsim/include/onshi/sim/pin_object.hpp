@@ -14,18 +14,22 @@ namespace onshi::sim {
 class PinObject {
  public:
   // `df` is the application DF that owns the reference: verified state is kept per DF.
+  // `blocked_sw` answers every VERIFY with data once the counter is 0: 6984 on the My Number
+  // card (§1.4); the HPKI guideline also lists 6983 (§2.1).
   PinObject(NodeId df, std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
-            std::uint8_t max_tries, std::uint8_t tries_left);
+            std::uint8_t max_tries, std::uint8_t tries_left, std::uint16_t blocked_sw = 0x6984);
 
   // VERIFY without data (§1.4 "read the retry counter"): 9000 when already verified in this
   // session, else 63Cx with x tries left (63C0 when blocked). Never spends a try.
   std::uint16_t query(const SecurityState& security) const;
-  // VERIFY with data (§1.4 "status words for VERIFY"): 6984 once blocked (nothing is compared);
-  // right → counter back to max, verified, 9000; wrong → one try less (never below 0), not
-  // verified, 63Cx (63C0 for the attempt that blocks it).
+  // VERIFY with data (§1.4 "status words for VERIFY"): blocked_sw once blocked (nothing is
+  // compared); right → counter back to max, verified, 9000; wrong → one try less (never below 0),
+  // not verified, 63Cx (63C0 for the attempt that blocks it).
   std::uint16_t verify(ByteView presented, SecurityState& security);
 
   bool verified(const SecurityState& security) const;
+  // Takes the verified state back, e.g. after the one signature it allowed (HPKI §2.1 "毎回").
+  void consume(SecurityState& security) const;
   std::uint8_t reference() const noexcept { return reference_; }
   NodeId df() const noexcept { return df_; }
   std::uint8_t tries_left() const noexcept { return tries_left_; }
@@ -37,6 +41,7 @@ class PinObject {
   std::shared_ptr<const SecretBytes> value_;
   std::uint8_t max_tries_;
   std::uint8_t tries_left_;
+  std::uint16_t blocked_sw_;
 };
 
 }  // namespace onshi::sim
