@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "iso_commands.hpp"
+#include "onshi/sim/hpki_handler.hpp"
 #include "onshi/sim/jpki_handler.hpp"
 #include "onshi/sim/kenmen_handler.hpp"
 #include "onshi/sim/status_words.hpp"
@@ -47,6 +48,18 @@ Card::Card(Persona persona)
   if (persona.kenmen) {
     if (const auto df = state_.files.find_df_by_aid(kenmen::kAid)) {
       handlers_[*df] = std::make_unique<KenmenHandler>(std::move(*persona.kenmen), *df);
+    }
+  }
+  if (persona.hpki) register_hpki(std::move(*persona.hpki));
+}
+
+void Card::register_hpki(hpki::HpkiPersona persona) {
+  const hpki::Profile& profile = hpki::profile(persona.profile);
+  for (auto [app, slot] : {std::pair{hpki::Application::signature, &persona.signature},
+                           std::pair{hpki::Application::authentication, &persona.authentication}}) {
+    if (!*slot) continue;
+    if (const auto df = state_.files.find_df_by_aid(hpki::aid(profile, app))) {
+      handlers_[*df] = std::make_unique<HpkiHandler>(profile, app, std::move(**slot), *df);
     }
   }
 }

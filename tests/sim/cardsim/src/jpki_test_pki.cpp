@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include "test_persona_writer.hpp"
+#include "test_pki_time.hpp"
 #include "x509_builder.hpp"
 
 namespace onshi::sim::testpki {
@@ -12,7 +13,6 @@ namespace {
 using namespace std::chrono;
 
 constexpr int kRsaBits = 2048;                     // certificate-profiles.md §1.2
-constexpr hours kJst{9};                           // validity follows JST days (§1.2)
 constexpr int kCaYears = 10;                       // §1.5: the roots run ten years
 constexpr std::size_t kAuthCnLength = 23;          // §1.3: real test card's CN length
 constexpr std::string_view kCnAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -46,15 +46,6 @@ NameSpec ca_name(const CaKind& kind) {
           {"OU", "Japan Agency for Local Authority Information Systems"}};
 }
 
-sys_seconds jst_midnight(sys_days day) { return sys_seconds(day) - kJst; }
-sys_seconds jst_end_of_day(sys_days day) { return sys_seconds(day) + hours(24) - kJst - seconds(1); }
-
-sys_days clamp_day(year y, month m, day d) {
-  const year_month_day ymd{y, m, d};
-  if (ymd.ok()) return ymd;
-  return year_month_day_last{y, month_day_last{m}};  // 29 Feb in a common year → 28 Feb
-}
-
 std::string random_text(std::size_t length) {
   Bytes random(length);
   RAND_bytes(random.data(), static_cast<int>(random.size()));
@@ -71,13 +62,10 @@ std::size_t utf8_length(std::string_view text) {
 
 Result<Issued> make_ca(const CaKind& kind, sys_days issue) {
   ONSHI_TRY_ASSIGN(ossl::PkeyPtr key, generate_rsa_key(kRsaBits));
-  const year_month_day start{issue};
   CertificateBuilder b;
   ONSHI_TRY(b.set_subject(ca_name(kind)));
   ONSHI_TRY(b.set_issuer(X509_get_subject_name(b.get())));
-  ONSHI_TRY(b.set_validity(jst_midnight(issue),
-                           jst_end_of_day(clamp_day(start.year() + years(kCaYears), start.month(),
-                                                    start.day()))));
+  ONSHI_TRY(b.set_validity(jst_midnight(issue), jst_end_of_day(years_after(issue, kCaYears))));
   ONSHI_TRY(b.set_public_key(key.get()));
   ONSHI_TRY(b.set_random_serial());
   // §1.5 order: KU, SAN, BasicConstraints, CRLDP (own DN), SKI.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "hpki_persona.hpp"
 #include "jpki_persona.hpp"
 #include "kenmen_persona.hpp"
 #include "onshi/sim/atr.hpp"
@@ -36,10 +37,16 @@ class PersonaParser {
     if (!root.is_object()) {
       return invalid("(top level)", fmt::format("expected an object, got {}", type_name(root)));
     }
-    ONSHI_TRY(check_keys(root, "(top level)",
-                         {"name", "description", "atr", "behaviour", "files", "jpki", "kenmen"}));
+    ONSHI_TRY(
+        check_keys(root, "(top level)",
+                   {"name", "description", "atr", "behaviour", "files", "jpki", "kenmen", "hpki"}));
     for (const char* required : {"name", "atr", "files"}) {
       if (!root.contains(required)) return invalid(required, "missing");
+    }
+    if (root.contains("hpki") && root.contains("jpki")) {
+      return invalid("hpki",
+                     "cannot be combined with \"jpki\": an HPKI card is not a My "
+                     "Number card");
     }
     ONSHI_TRY_ASSIGN(persona_.name, get_string(root, "name", ""));
     if (persona_.name.empty()) return invalid("name", "must not be empty");
@@ -66,6 +73,10 @@ class PersonaParser {
     if (kenmen) {
       ONSHI_TRY_ASSIGN(persona_.kenmen,
                        add_kenmen_ap(std::move(*kenmen), "kenmen", *persona_.jpki, persona_.files));
+    }
+    if (root.contains("hpki")) {
+      ONSHI_TRY_ASSIGN(persona_.hpki,
+                       parse_hpki_section(root.at("hpki"), "hpki", base_dir_, persona_.files));
     }
     return std::move(persona_);
   }

@@ -1,5 +1,6 @@
 #include "persona_pin.hpp"
 
+#include "onshi/sim/hpki.hpp"
 #include "persona_json.hpp"
 
 namespace onshi::sim {
@@ -7,7 +8,30 @@ namespace {
 
 using namespace persona_json;
 
+bool printable_ascii(std::string_view pin) {
+  for (char c : pin) {
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+std::string_view format_rule(PinFormat format) {
+  switch (format) {
+    case PinFormat::four_digits:
+      return "expected exactly 4 digits";
+    case PinFormat::sign_password:
+      return "expected 6 to 16 characters of A-Z and 0-9";
+    case PinFormat::hpki:
+      break;
+  }
+  return "expected 4 to 16 printable ASCII characters";
+}
+
 bool format_ok(std::string_view pin, PinFormat format) {
+  if (format == PinFormat::hpki) {
+    return pin.size() >= hpki::kPinMinLength && pin.size() <= hpki::kPinMaxLength &&
+           printable_ascii(pin);
+  }
   const bool four = format == PinFormat::four_digits;
   if (four) {
     if (pin.size() != jpki::kAuthPinLength) return false;
@@ -38,10 +62,7 @@ Result<jpki::PinSpec> parse_pin(const json& section, const char* key, const std:
   jpki::PinSpec spec{std::make_shared<const SecretBytes>(bytes), max_tries, max_tries};
   secure_wipe(value.data(), value.size());
   if (!ok) {
-    // The message never repeats the value.
-    return invalid(where + ".value", format == PinFormat::four_digits
-                                         ? "expected exactly 4 digits"
-                                         : "expected 6 to 16 characters of A-Z and 0-9");
+    return invalid(where + ".value", format_rule(format));  // never the value itself
   }
   if (v.contains("tries_left")) {
     ONSHI_TRY_ASSIGN(const std::int64_t tries, get_integer(v, "tries_left", where, 0, max_tries));

@@ -205,6 +205,46 @@ Status CertificateBuilder::add_crl_dirname(const X509_NAME* name) {
   return add(NID_crl_distribution_points, points.get(), false);
 }
 
+Status CertificateBuilder::add_crl_uri(const std::string& uri) {
+  std::unique_ptr<CRL_DIST_POINTS, ossl::Deleter<CRL_DIST_POINTS_free>> points(
+      sk_DIST_POINT_new_null());
+  DIST_POINT* point = DIST_POINT_new();
+  if (!points || point == nullptr || sk_DIST_POINT_push(points.get(), point) == 0) {
+    DIST_POINT_free(point);
+    return ossl::error("CRL distribution point");
+  }
+  point->distpoint = DIST_POINT_NAME_new();
+  if (point->distpoint == nullptr) return ossl::error("out of memory");
+  point->distpoint->type = 0;  // fullName
+  GeneralNamesPtr full(sk_GENERAL_NAME_new_null());
+  GeneralNamePtr gen(GENERAL_NAME_new());
+  ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+  if (!full || !gen || text == nullptr ||
+      ASN1_STRING_set(text, uri.data(), static_cast<int>(uri.size())) != 1) {
+    ASN1_IA5STRING_free(text);
+    return ossl::error("CRLDP URI");
+  }
+  GENERAL_NAME_set0_value(gen.get(), GEN_URI, text);  // gen owns text now
+  if (sk_GENERAL_NAME_push(full.get(), gen.get()) == 0) return ossl::error("CRLDP");
+  gen.release();
+  point->distpoint->name.fullname = full.release();
+  return add(NID_crl_distribution_points, points.get(), false);
+}
+
+Status CertificateBuilder::add_der_extension(int nid, ByteView value, bool critical) {
+  std::unique_ptr<ASN1_OCTET_STRING, ossl::Deleter<ASN1_OCTET_STRING_free>> octets(
+      ASN1_OCTET_STRING_new());
+  if (!octets ||
+      ASN1_OCTET_STRING_set(octets.get(), value.data(), static_cast<int>(value.size())) != 1) {
+    return ossl::error("extension value");
+  }
+  X509_EXTENSION* ext = X509_EXTENSION_create_by_NID(nullptr, nid, critical ? 1 : 0, octets.get());
+  if (ext == nullptr) return ossl::error("extension");
+  const int rc = X509_add_ext(cert_.get(), ext, -1);
+  X509_EXTENSION_free(ext);
+  return ok_or(rc, "extension");
+}
+
 Status CertificateBuilder::add_key_identifier(int nid, const char* value, X509* issuer) {
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : cert_.get(), cert_.get(), nullptr, nullptr, 0);

@@ -1,5 +1,5 @@
 // A small builder over OpenSSL's X509 API for the test PKI: names, validity, the extensions the
-// JPKI profiles use (certificate-profiles.md §1), signing. Test material only.
+// JPKI and HPKI profiles use (certificate-profiles.md §1, §2), signing. Test material only.
 #pragma once
 
 #include <openssl/x509v3.h>
@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "onshi/bytes.hpp"
 #include "onshi/result.hpp"
 #include "onshi/sim/ossl.hpp"
 
@@ -44,6 +45,9 @@ class CertificateBuilder {
   Status add_other_name_san(const std::vector<OtherName>& names);
   Status add_policy(const char* oid, const char* cps_uri, bool critical);
   Status add_crl_dirname(const X509_NAME* name);
+  Status add_crl_uri(const std::string& uri);
+  // An extension whose value the caller encoded (e.g. HPKI's subjectDirectoryAttributes).
+  Status add_der_extension(int nid, ByteView value, bool critical);
   // "hash" for SKI, "keyid:always" for AKI; `issuer` nullptr = self-issued.
   Status add_key_identifier(int nid, const char* value, X509* issuer);
 

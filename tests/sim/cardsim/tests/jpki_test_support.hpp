@@ -14,6 +14,7 @@
 #include "onshi/sim/jpki.hpp"
 #include "onshi/sim/jpki_test_pki.hpp"
 #include "onshi/sim/ossl.hpp"
+#include "shared_generated_set.hpp"
 #include "test_support.hpp"
 
 namespace onshi::sim::testing {
@@ -24,9 +25,7 @@ inline constexpr std::string_view kSha256DigestInfoPrefix =
     "30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20";  // cards-and-readers.md §1.5
 
 // One generated persona set shared by every test process of the same test binary on the same
-// JST day (ctest runs each case in its own process, and generating takes seconds): the first
-// process generates into a private directory and renames it into place; the others read it
-// back. Files a test writes go to scratch(), which is per process.
+// JST day (shared_generated_set.hpp). Files a test writes go to scratch(), which is per process.
 class GeneratedPki {
  public:
   static const GeneratedPki& get() {
@@ -61,43 +60,20 @@ class GeneratedPki {
   GeneratedPki() {
     namespace fs = std::filesystem;
     std::error_code ec;
-    const auto tmp = fs::temp_directory_path();
-    scratch_ = tmp / ("onshi-jpki-scratch-" + std::to_string(::getpid()));
+    scratch_ = fs::temp_directory_path() / ("onshi-jpki-scratch-" + std::to_string(::getpid()));
     fs::create_directories(scratch_, ec);
-    // Keyed by the test binary (a rebuild may change the generator) and the issue day.
-    const auto built = fs::last_write_time("/proc/self/exe", ec).time_since_epoch().count();
-    const std::string prefix = "onshi-jpki-test-" + std::to_string(::getuid()) + "-";
-    const std::string key = std::to_string(built) + "-" +
-                            std::to_string(testpki::today_jst().time_since_epoch().count());
-    dir_ = tmp / (prefix + key);
-    if (!fs::exists(dir_ / "manifest.json")) generate(prefix);
+    dir_ = shared_generated_set(
+        "onshi-jpki-test", "manifest.json", [](const fs::path& into) -> Status {
+          auto made = testpki::generate_jpki_personas(into, testpki::today_jst());
+          if (!made) return Unexpected{std::move(made).error()};
+          return {};
+        });
     auto loaded = testpki::load_generated_personas(dir_);
     if (!loaded) {
       ADD_FAILURE() << loaded.error().to_string();
       return;
     }
     generated_ = std::move(*loaded);
-  }
-
-  void generate(const std::string& prefix) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path mine = dir_.string() + ".tmp-" + std::to_string(::getpid());
-    auto made = testpki::generate_jpki_personas(mine, testpki::today_jst());
-    if (!made) {
-      ADD_FAILURE() << made.error().to_string();
-      return;
-    }
-    // Atomic: a directory renamed onto a non-empty one fails, and then another process won.
-    fs::rename(mine, dir_, ec);
-    if (ec) fs::remove_all(mine, ec);
-    // Sets of earlier builds or days, unused for an hour.
-    for (const auto& entry : fs::directory_iterator(dir_.parent_path(), ec)) {
-      const std::string name = entry.path().filename().string();
-      if (name.rfind(prefix, 0) != 0 || entry.path() == dir_) continue;
-      const auto age = fs::file_time_type::clock::now() - entry.last_write_time(ec);
-      if (!ec && age > std::chrono::hours(1)) fs::remove_all(entry.path(), ec);
-    }
   }
 
   std::filesystem::path dir_;

@@ -49,6 +49,7 @@ class Card {
   Status register_handler(NodeId df, std::unique_ptr<CommandHandler> handler);
 
  private:
+  void register_hpki(hpki::HpkiPersona persona);
   Response run(const CommandApdu& command);
   Response dispatch(const CommandApdu& command);
   bool accepts_chaining(const CommandApdu& head) const;

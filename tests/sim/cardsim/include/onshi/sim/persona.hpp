@@ -11,6 +11,7 @@
 #include "onshi/bytes.hpp"
 #include "onshi/result.hpp"
 #include "onshi/sim/file_tree.hpp"
+#include "onshi/sim/hpki.hpp"
 #include "onshi/sim/jpki.hpp"
 #include "onshi/sim/kenmen.hpp"
 
@@ -43,6 +44,9 @@ struct Persona {
   // The "kenmen" section: Card registers a KenmenHandler on the 券面事項入力補助AP's DF, which
   // the loader added with EFs 0001, 0002 and (unless PIN-less) 0011.
   std::optional<kenmen::KenmenPersona> kenmen;
+  // The "hpki" section: Card registers an HpkiHandler on each application DF (signature and/or
+  // authentication) the loader added with the profile's EFs.
+  std::optional<hpki::HpkiPersona> hpki;
 };
 
 // Limits that keep a hostile or mistaken persona from exhausting memory or the stack.
@@ -54,8 +58,8 @@ inline constexpr std::size_t kMaxEfSize = 0x8000;
 
 // Parses and validates a persona. Fails with Errc::config_invalid and a message naming the
 // offending field by its JSON path, e.g. `files[0].children[1].fid: expected 2 bytes of hex`.
-// Relative file names in the "jpki" and "kenmen" sections are taken from `base_dir` (default:
-// the working directory).
+// Relative file names in the "jpki", "kenmen" and "hpki" sections are taken from `base_dir`
+// (default: the working directory).
 Result<Persona> parse_persona(std::string_view json_text,
                               const std::filesystem::path& base_dir = {});
 
