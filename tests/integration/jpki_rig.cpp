@@ -51,8 +51,9 @@ void JpkiRig::SetUpTestSuite() {
   if (g_generated) return;
   Generated g;
   // ctest generates them once for the whole run (tests/integration/CMakeLists.txt).
-  if (const char* shared = std::getenv("ONSHI_JPKI_PERSONAS");
-      shared != nullptr && *shared != '\0') {
+  if (const char* root = std::getenv("ONSHI_TEST_PERSONAS"); root != nullptr && *root != '\0') {
+    const std::string shared_dir = std::string(root) + "/jpki";
+    const char* shared = shared_dir.c_str();
     auto manifest = sim::load_persona_manifest(std::filesystem::path(shared) / "manifest.json");
     ASSERT_TRUE(manifest) << manifest.error().to_string();
     for (const auto& card : manifest->cards) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
 #include <thread>
 
 #include "onshi/sim/hil.hpp"
@@ -26,8 +27,9 @@ std::string test_persona_json(int get_response_chunk, bool strict_le) {
       {{"type": "ef", "fid": "0001", "data": "{}"}},
       {{"type": "ef", "fid": "0002", "data": "{}"}}]}}]
   }})",
-                     to_hex(kTestAtr), get_response_chunk, strict_le ? "true" : "false", to_hex(kTestAid),
-                     to_hex(test_file_contents(1)), to_hex(test_file_contents(2)));
+                     to_hex(kTestAtr), get_response_chunk, strict_le ? "true" : "false",
+                     to_hex(kTestAid), to_hex(test_file_contents(1)),
+                     to_hex(test_file_contents(2)));
 }
 
 void EventLog::push(const pcsc::MonitorEvent& e) {
@@ -49,7 +51,8 @@ std::optional<pcsc::MonitorEvent> EventLog::wait_for(pcsc::MonitorEvent::Kind ki
       pending_.pop_front();
       if (e.kind == kind) return e;
     }
-    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && pending_.empty()) return std::nullopt;
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && pending_.empty())
+      return std::nullopt;
   }
 }
 
@@ -57,7 +60,8 @@ std::optional<pcsc::MonitorEvent> EventLog::wait_for_service(pcsc::ServiceState 
                                                              std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     auto e = wait_for(pcsc::MonitorEvent::Kind::service_changed, left);
     if (!e) return std::nullopt;
@@ -91,15 +95,40 @@ void PcscRig::require_emulator() {
 
 std::string PcscRig::reader(int slot) const { return hil_ ? *hil_ : pcscd_->reader(slot); }
 
-sim::VpcdCardSlot& PcscRig::insert_card(int slot, const std::string& persona_json, sim::FaultScript faults) {
+sim::VpcdCardSlot& PcscRig::insert_card(int slot, const std::string& persona_json,
+                                        sim::FaultScript faults) {
   auto persona = sim::parse_persona(persona_json);
   EXPECT_TRUE(persona) << persona.error().to_string();
   return insert_persona(slot, std::move(persona).value(), faults);
 }
 
-sim::VpcdCardSlot& PcscRig::insert_persona(int slot, sim::Persona persona, sim::FaultScript faults) {
+struct ApduLog {
+  std::mutex mutex;
+  std::vector<std::string> apdus;
+};
+
+std::vector<std::string> PcscRig::received_apdus() const {
+  if (!apdu_log_) return {};
+  const std::lock_guard lock(apdu_log_->mutex);
+  return apdu_log_->apdus;
+}
+
+sim::VpcdCardSlot& PcscRig::insert_persona(int slot, sim::Persona persona,
+                                           sim::FaultScript faults) {
   sim::SlotOptions options;
   options.port = pcscd_->vpcd_port(slot);
+  apdu_log_ = std::make_shared<ApduLog>();
+  options.trace = [log = apdu_log_](std::string_view line) {
+    // "#12 > 00 A4 04 00 ..." (vpcd_card_slot.cpp)
+    const auto at = line.find(" > ");
+    if (line.empty() || line[0] != '#' || at == std::string_view::npos) return;
+    std::string hex;
+    for (char c : line.substr(at + 3)) {
+      if (c != ' ') hex += c;
+    }
+    const std::lock_guard lock(log->mutex);
+    log->apdus.push_back(std::move(hex));
+  };
   slots_[slot] = std::make_unique<sim::VpcdCardSlot>(sim::Card(std::move(persona)), options);
   slots_[slot]->set_fault_script(faults);
   auto inserted = slots_[slot]->insert(std::chrono::steady_clock::now() + 5s);
@@ -146,11 +175,21 @@ void PcscRig::wait_card_state(int slot, bool present) {
 pcsc::CommandApdu select_test_df() { return {0x00, 0xA4, 0x04, 0x0C, kTestAid, std::nullopt}; }
 
 pcsc::CommandApdu select_ef(std::uint16_t fid) {
-  return {0x00, 0xA4, 0x02, 0x0C, {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)}, std::nullopt};
+  return {0x00,
+          0xA4,
+          0x02,
+          0x0C,
+          {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)},
+          std::nullopt};
 }
 
 pcsc::CommandApdu read_binary(std::size_t offset, std::size_t le) {
-  return {0x00, 0xB0, static_cast<std::uint8_t>((offset >> 8) & 0x7F), static_cast<std::uint8_t>(offset & 0xFF), {}, le};
+  return {0x00,
+          0xB0,
+          static_cast<std::uint8_t>((offset >> 8) & 0x7F),
+          static_cast<std::uint8_t>(offset & 0xFF),
+          {},
+          le};
 }
 
 }  // namespace onshi::test
