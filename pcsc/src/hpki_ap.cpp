@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "onshi/pcsc/card_crypto.hpp"
+#include "onshi/pcsc/hpki_certificate.hpp"
 #include "onshi/pcsc/jpki_ap.hpp"
 #include "onshi/pcsc/part10.hpp"
 #include "onshi/pcsc/status_word.hpp"
@@ -60,6 +61,14 @@ Status select_app(Card& card, const Profile& profile, App app) {
   return select_application(card, profile.app(app).aid,
                             fmt::format("HPKI {} application", app_name(app)), profile.select_p2,
                             profile.select_le);
+}
+
+// A reader or driver that cannot carry an extended APDU fails the call itself (pcsc-lite with
+// libccid on a short-APDU reader: SCARD_E_NOT_TRANSACTED or a protocol error); the card saw
+// nothing.
+bool is_transport_refusal(const Error& e) {
+  return e.code == Errc::pcsc_failure || e.code == Errc::pcsc_protocol ||
+         e.code == Errc::apdu_invalid;
 }
 
 Status expect_ok(const ResponseApdu& r, std::string_view what) {
@@ -275,7 +284,22 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
   ONSHI_TRY_ASSIGN(const Bytes di, digest_info(HashAlgorithm::sha256, request.sha256));
   out.path = request.path ? LongApduChoice{*request.path, "chosen by the caller"}
                           : choose_long_apdu(card, 256);
-  ONSHI_TRY_ASSIGN(out.certificate, read_certificate(card, profile, request.app, out.path.path));
+  auto certificate = read_certificate(card, profile, request.app, out.path.path);
+  if (!certificate && out.path.path == LongApdu::extended && !request.path &&
+      is_transport_refusal(certificate.error())) {
+    // The reader did not say and could not pass the extended READ BINARY on: short steps instead.
+    out.path = {LongApdu::chaining,
+                "the reader refused an extended APDU: short reads and command chaining"};
+    certificate = read_certificate(card, profile, request.app, out.path.path);
+  }
+  if (!certificate) return std::move(certificate).error();
+  out.certificate = std::move(certificate).value();
+  if (request.app == App::signature) {
+    // certificate-profiles.md §2.4: a signature certificate is for nonRepudiation only; one
+    // without it must not sign prescriptions. Checked before any PIN reaches the card.
+    ONSHI_TRY_ASSIGN(const HolderCertificate holder, holder_certificate(out.certificate));
+    ONSHI_TRY(check_signature_certificate(holder));
+  }
   ONSHI_TRY_ASSIGN(const KeyInfo key, certificate_key(out.certificate));
   if (key.kind != KeyInfo::Kind::rsa) return fail(Errc::not_supported, "HPKI keys are RSA (§2.1)");
   ONSHI_TRY_ASSIGN(const Bytes block,
@@ -302,7 +326,24 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
   ONSHI_TRY(expect_ok(mse, "MSE SET DST"));
   ONSHI_TRY(verify_once(card, ref, pin, out.verify.before, request.policy));
   pin.clear();
-  ONSHI_TRY_ASSIGN(auto signed_, compute_signature(card, block, out.path.path));
+  auto pso = compute_signature(card, block, out.path.path);
+  if (out.path.path == LongApdu::extended && !request.path &&
+      ((!pso && is_transport_refusal(pso.error())) || (pso && pso->sw() == 0x6700))) {
+    // Not executed (the reader refused the extended APDU, or the card its length): the PIN stays
+    // verified, so the same block goes again by chaining. The PIN is never sent twice.
+    out.path = {LongApdu::chaining, "the extended PSO was refused: command chaining"};
+    pso = compute_signature(card, block, out.path.path);
+  }
+  if (!pso) return std::move(pso).error();
+  ResponseApdu signed_ = std::move(pso).value();
+  if (signed_.sw() == 0x6883 || signed_.sw() == 0x6884) {
+    return fail(
+        Errc::not_supported,
+        fmt::format(
+            "PSO COMPUTE DIGITAL SIGNATURE: the 256-byte block fits no APDU this reader and card "
+            "share (extended APDU refused, command chaining answered {:04X})",
+            signed_.sw()));
+  }
   if (signed_.sw() == 0x6982) {
     return fail(Errc::card_status,
                 "PSO COMPUTE DIGITAL SIGNATURE: security status not satisfied (6982)");

@@ -199,6 +199,35 @@ TEST_F(JmaScript, ChainingSendsTwoPartsWithClaTenFirst) {
   EXPECT_TRUE(verify_signature_prehashed(cert, HashAlgorithm::sha256, sha256, r->signature));
 }
 
+// A reader that does not state its APDU size but cannot carry an extended APDU (libccid on a
+// short-APDU reader fails the call): the same block goes by chaining, VERIFY is not repeated.
+TEST_F(JmaScript, RefusedExtendedPsoFallsBackToChainingWithoutASecondVerify) {
+  const Bytes sha256(32, 0x5C);
+  script(true, sha256);
+  // The extended PSO is refused by the transport before the chained parts are answered.
+  auto sig = api.replies.back();
+  api.replies.pop_back();
+  auto first_part = api.replies.back();
+  api.replies.pop_back();
+  api.replies.push_back({SCARD_E_NOT_TRANSACTED, {}});
+  api.replies.push_back(first_part);
+  api.replies.push_back(sig);
+  auto ctx = std::make_shared<Context>(Context::establish(api).value());
+  auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
+  SecretBytes pin(Bytes{'1', '2', '3', '4'});
+  auto r = sign_with_pin(*card, pin, {App::signature, sha256, {}, std::nullopt});
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->path.path, LongApdu::chaining) << r->path.why;
+  ASSERT_EQ(api.sent.size(), 15u);
+  EXPECT_EQ(to_hex(ByteView(api.sent[12]).first(7)), "002A9E9A000100");
+  EXPECT_EQ(to_hex(ByteView(api.sent[13]).first(5)), "102A9E9A80");
+  EXPECT_EQ(to_hex(ByteView(api.sent[14]).first(5)), "002A9E9A80");
+  int verifies = 0;
+  for (const auto& apdu : api.sent) verifies += apdu.size() > 5 && apdu[1] == 0x20 ? 1 : 0;
+  EXPECT_EQ(verifies, 1);
+  EXPECT_TRUE(verify_signature_prehashed(cert, HashAlgorithm::sha256, sha256, r->signature));
+}
+
 TEST_F(JmaScript, LastOfFifteenTriesIsGuarded) {
   ok(fci());
   ok(fci());

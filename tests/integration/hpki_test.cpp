@@ -271,6 +271,18 @@ TEST_F(Hpki, HolderRoleAndTheNonRepudiationCheck) {
   EXPECT_EQ(hpki::check_signature_certificate(*holder).error().code, Errc::card_data_invalid);
 }
 
+TEST_F(Hpki, SignatureCertificateWithoutNonRepudiationNeverGetsThePin) {
+  insert("hpki-bad-keyusage");
+  auto r = sign(persona("hpki-bad-keyusage").signature_pin, kSha256);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::card_data_invalid);
+  EXPECT_NE(r.error().message.find("nonRepudiation"), std::string::npos);
+  for (const auto& apdu : received_apdus()) {
+    EXPECT_FALSE(apdu.rfind("0020008804", 0) == 0) << "a PIN was sent";
+  }
+  EXPECT_EQ(tries(), 15);
+}
+
 TEST_F(Hpki, SignOnlyCardHasNoAuthenticationApplication) {
   insert("hpki-jahis-sign-only");
   {
