@@ -74,6 +74,23 @@ cert_is_the_personas_certificate)
   sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' "$out" | cmp -s - "$dir/jpki-card-auth.pem" ||
     die "the PEM differs from the persona's certificate"
   ;;
+hpki_info)
+  with_card "$dir/../hpki/hpki-jma-doctor.json" '"$CTL" card info' || die "exit $?"
+  expect 'Card: HPKI card'
+  expect 'profile JMA'
+  expect 'role:    Medical Doctor'
+  expect '15 of 15 tries left'
+  with_card "$dir/../hpki/hpki-bad-keyusage.json" '"$CTL" card info' || die "exit $?"
+  expect 'PROBLEM: .*nonRepudiation'
+  ;;
+hpki_sign_digest)
+  pin=$(sed -n '/"signature"/,/"authentication"/s/.*"value": "\([^"]*\)".*/\1/p' "$dir/../hpki/hpki-jahis-clinic.json" | head -1)
+  digest=$(printf 'prescription' | sha256sum | cut -d' ' -f1)
+  with_card "$dir/../hpki/hpki-jahis-clinic.json" "echo '$pin' | \"\$CTL\" card sign --hpki --digest $digest" || die "exit $?"
+  expect 'Signed with the HPKI signature key (JAHIS'
+  expect 'Holder: .*(Director of Clinic)'
+  expect "Verified with the card's certificate: yes"
+  ;;
 pin_never_from_argv)
   # No option takes a PIN: CLI11 rejects one given as an argument (exit 2), and nothing is sent.
   with_card "$dir/jpki-card.json" '"$CTL" card verify-pin --pin-value 1234; echo rc=$?; "$CTL" card info'
