@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh test
 cmake --preset release >/dev/null
-cmake --build --preset release -j "${ONSHI_JOBS:-2}" --target onshictl onshi-simrig onshi-jpki-personas
+cmake --build --preset release -j "${ONSHI_JOBS:-2}" --target onshictl onshi-simrig onshi-jpki-personas \
+  onshi-hpki-personas
 
 build=build/release
 personas=$(mktemp -d /tmp/onshi-demo.XXXXXX)
@@ -47,6 +48,13 @@ rig jpki-pinless "$build/agent/onshictl card info | grep -E '^Card|PIN-less|0018
 
 step "the invented ECDSA P-384 card (the 2026 card's commands are not public)"
 rig jpki-p384 "echo $(pin_of jpki-p384 auth_pin) | $build/agent/onshictl card sign"
+
+step "a doctor's HPKI card (医師資格証, JMA profile): holder, hcRole, tries left; then a signature"
+"$build/tests/sim/cardsim/onshi-hpki-personas" --out "$personas/hpki" >/dev/null
+hpki_pin=$(sed -n '/"signature"/,/"authentication"/s/.*"value": "\([^"]*\)".*/\1/p' "$personas/hpki/hpki-jma-doctor.json" | head -1)
+"$build/tests/sim/fixture/onshi-simrig" --card "$personas/hpki/hpki-jma-doctor.json" -- sh -c "
+  $build/agent/onshictl card info
+  echo '$hpki_pin' | $build/agent/onshictl card sign --hpki --digest $(printf 'prescription' | sha256sum | cut -d' ' -f1)"
 
 step "the same card info, as JSON for scripts"
 rig jpki-card "$build/agent/onshictl card info --json"
