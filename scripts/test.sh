@@ -4,13 +4,13 @@
 # emulators: nothing on the system is touched), the unit tests again under ASan+UBSan, and
 # each fuzz target for a short run with clang-14.
 #
-#   ONSHI_FUZZ_SECONDS=20   seconds per fuzz target (0 skips fuzzing)
+#   ONSHI_FUZZ_SECONDS=15   seconds per fuzz target (0 skips fuzzing)
 #   ONSHI_JOBS=2            parallel build and test jobs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${ONSHI_JOBS:-2}
-fuzz_seconds=${ONSHI_FUZZ_SECONDS:-20}
+fuzz_seconds=${ONSHI_FUZZ_SECONDS:-15}
 
 step() { printf '\n=== %s\n' "$*"; }
 
