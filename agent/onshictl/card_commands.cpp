@@ -111,6 +111,15 @@ Result<Hardware> open_reader(const std::optional<std::string>& wanted) {
   return hw;
 }
 
+// Text from a card goes to a terminal: control characters (escape sequences) become '?'.
+std::string printable(std::string text) {
+  for (char& c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) c = '?';
+  }
+  return text;
+}
+
 std::string via_hardware(const std::string& why) {
   return fmt::format("hardware directly ({})", why);
 }
@@ -163,7 +172,7 @@ Status read_hpki_info(pcsc::Card& card, json& j) {
   }
   j["kind"] = "hpki";
   j["profile"] = std::string(detected.profile->name);
-  const auto path = hpki::choose_long_apdu(card, 256);
+  auto path = hpki::choose_long_apdu(card, 256);
   for (hpki::App app : {hpki::App::signature, hpki::App::authentication}) {
     const std::string key(hpki::app_name(app));
     if (!(app == hpki::App::signature ? detected.signature : detected.authentication)) {
@@ -171,7 +180,7 @@ Status read_hpki_info(pcsc::Card& card, json& j) {
       continue;
     }
     json a{{"present", true}};
-    auto der = hpki::read_certificate(card, *detected.profile, app, path.path);
+    auto der = hpki::read_certificate_auto(card, *detected.profile, app, path);
     if (!der) {
       a["certificate"] = {{"error", der.error().message}};
     } else if (auto c = hpki::holder_certificate(*der); !c) {
@@ -187,6 +196,7 @@ Status read_hpki_info(pcsc::Card& card, json& j) {
                           {"sha256", c->info.sha256_hex},
                           {"key", c->info.key.name()},
                           {"non_repudiation", c->non_repudiation}};
+      if (c->roles_error) a["certificate"]["roles_error"] = *c->roles_error;
       if (app == hpki::App::signature && !c->non_repudiation) {
         a["certificate"]["problem"] = hpki::check_signature_certificate(*c).error().message;
       }
@@ -274,14 +284,16 @@ void print_card_info(const json& j, const std::string& via) {
       } else {
         std::string roles;
         for (const auto& r : c["roles"])
-          roles += (roles.empty() ? "" : ", ") + r.get<std::string>();
+          roles += (roles.empty() ? "" : ", ") + printable(r.get<std::string>());
         fmt::print(
             "{} application:\n  holder:  {}{}\n  role:    {}\n  issuer:  {}\n  valid:   {} to {}\n "
             " key:     {}\n",
-            app, c.value("holder", ""),
-            c.value("holder_kanji", "").empty() ? "" : " (" + c.value("holder_kanji", "") + ")",
-            roles.empty() ? "(no hcRole)" : roles, c.value("issuer", ""), c.value("not_before", ""),
-            c.value("not_after", ""), c.value("key", ""));
+            app, printable(c.value("holder", "")),
+            c.value("holder_kanji", "").empty()
+                ? ""
+                : " (" + printable(c.value("holder_kanji", "")) + ")",
+            roles.empty() ? "(no hcRole)" : roles, printable(c.value("issuer", "")),
+            c.value("not_before", ""), c.value("not_after", ""), c.value("key", ""));
         if (c.contains("problem")) fmt::print("  PROBLEM: {}\n", c.value("problem", ""));
       }
       const auto& p = a["pin"];
@@ -310,7 +322,7 @@ void print_card_info(const json& j, const std::string& via) {
     fmt::print(
         "Auth certificate (利用者証明用):\n  subject: {}\n  issuer:  {}\n  serial:  {}\n  valid:   "
         "{} to {}\n  key:     {}\n  SHA-256: {}\n",
-        c.value("subject", ""), c.value("issuer", ""), c.value("serial", ""),
+        printable(c.value("subject", "")), printable(c.value("issuer", "")), c.value("serial", ""),
         c.value("not_before", ""), c.value("not_after", ""), c.value("key", ""),
         c.value("sha256", ""));
   }
@@ -534,7 +546,7 @@ int card_sign(const CardCommandOptions& o, const std::string& key_name,
   } else {
     fmt::print("Via: {}\nSigned with the {} key ({}); the card was powered down afterwards.\n", via,
                key_name == "sign" ? "signature" : "authentication", signed_->key.name());
-    if (info) fmt::print("Certificate: {}\n", info->subject);
+    if (info) fmt::print("Certificate: {}\n", printable(info->subject));
     if (!in) fmt::print("Message (random): {}\n", to_hex(request.message));
     fmt::print("Signature: {}\n", base64(signed_->signature));
     fmt::print("Verified with the card's certificate: {}\n",
@@ -645,8 +657,9 @@ int card_sign_hpki(const CardCommandOptions& o, const std::string& app_name,
         signed_->path.why);
     if (holder) {
       std::string roles;
-      for (const auto& r : holder->roles) roles += (roles.empty() ? "" : ", ") + r;
-      fmt::print("Holder: {} ({})\n", holder->holder, roles.empty() ? "no hcRole" : roles);
+      for (const auto& r : holder->roles) roles += (roles.empty() ? "" : ", ") + printable(r);
+      fmt::print("Holder: {} ({})\n", printable(holder->holder),
+                 roles.empty() ? "no hcRole" : roles);
     }
     fmt::print("SHA-256: {}\nSignature: {}\nVerified with the card's certificate: yes\n",
                to_hex(request.sha256), base64(signed_->signature));

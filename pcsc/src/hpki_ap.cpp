@@ -38,7 +38,6 @@ std::vector<Profile> make_profiles() {
   jma_app.key_reference = 0x000C;
   Profile jma{"JMA (日本医師会認証局)", 0x00, true, jma_app, jma_app};
   jma.signature.aid = aid({0xA0, 0x00, 0x00, 0x03, 0x91, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01});
-  jma.signature.pin_before_every_signature = true;
   jma.authentication.aid = aid({0xA0, 0x00, 0x00, 0x03, 0x91, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02});
   out.push_back(std::move(jma));
 
@@ -51,7 +50,6 @@ std::vector<Profile> make_profiles() {
   jahis_app.key_reference = 0x0017;
   Profile jahis{"JAHIS guideline example", 0x00, true, jahis_app, jahis_app};
   jahis.signature.aid = aid({0x4F, 0x4E, 0x53, 0x48, 0x49, 0x00, 0x01});
-  jahis.signature.pin_before_every_signature = true;
   jahis.authentication.aid = aid({0x4F, 0x4E, 0x53, 0x48, 0x49, 0x00, 0x02});
   out.push_back(std::move(jahis));
   return out;
@@ -66,9 +64,11 @@ Status select_app(Card& card, const Profile& profile, App app) {
 // A reader or driver that cannot carry an extended APDU fails the call itself (pcsc-lite with
 // libccid on a short-APDU reader: SCARD_E_NOT_TRANSACTED or a protocol error); the card saw
 // nothing.
+// A card without extended Le/Lc answers 6700 (§2.1 "拡張Lc/Leをサポートしていない").
 bool is_transport_refusal(const Error& e) {
   return e.code == Errc::pcsc_failure || e.code == Errc::pcsc_protocol ||
-         e.code == Errc::apdu_invalid;
+         e.code == Errc::apdu_invalid ||
+         (e.code == Errc::card_status && e.native && *e.native == 0x6700);
 }
 
 Status expect_ok(const ResponseApdu& r, std::string_view what) {
@@ -153,9 +153,11 @@ Result<Detection> detect(Card& card) {
       auto selected = select_app(card, profile, app);
       if (selected) {
         (app == App::signature ? d.signature : d.authentication) = true;
-      } else if (selected.error().code != Errc::card_unsupported) {
-        return std::move(selected).error();
+      } else if (selected.error().code != Errc::card_unsupported &&
+                 selected.error().code != Errc::card_status) {
+        return std::move(selected).error();  // transport: removed, reset, timeout
       }
+      // Any status word but 9000 (6A82, 6283 "DF blocked", 6D00 of another card…): not usable.
     }
     if (d.signature || d.authentication) {
       d.profile = &profile;
@@ -217,6 +219,20 @@ Result<Bytes> read_certificate(Card& card, const Profile& profile, App app, Long
   return read_rest(card, std::move(first.data), path, what);
 }
 
+Result<Bytes> read_certificate_auto(Card& card, const Profile& profile, App app,
+                                    LongApduChoice& choice) {
+  auto der = read_certificate(card, profile, app, choice.path);
+  if (!der && choice.path == LongApdu::extended && is_transport_refusal(der.error())) {
+    // The reader did not say and could not pass the extended READ BINARY on, or the card has no
+    // extended Le (6700, §2.1): short steps, and chaining for what follows.
+    choice = {LongApdu::chaining,
+              fmt::format("an extended APDU was refused ({}): short reads and command chaining",
+                          errc_name(der.error().code))};
+    der = read_certificate(card, profile, app, choice.path);
+  }
+  return der;
+}
+
 PinReference pin_reference(const Profile& profile, App app) noexcept {
   const AppProfile& a = profile.app(app);
   PinReference ref;
@@ -227,6 +243,7 @@ PinReference pin_reference(const Profile& profile, App app) noexcept {
   ref.verify_p2 = a.verify_p2;
   ref.select_p2 = profile.select_p2;
   ref.select_le = profile.select_le;
+  ref.retry_limited = true;  // 15 tries, then a paid re-issue (§2.3)
   return ref;
 }
 
@@ -284,16 +301,10 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
   ONSHI_TRY_ASSIGN(const Bytes di, digest_info(HashAlgorithm::sha256, request.sha256));
   out.path = request.path ? LongApduChoice{*request.path, "chosen by the caller"}
                           : choose_long_apdu(card, 256);
-  auto certificate = read_certificate(card, profile, request.app, out.path.path);
-  if (!certificate && out.path.path == LongApdu::extended && !request.path &&
-      is_transport_refusal(certificate.error())) {
-    // The reader did not say and could not pass the extended READ BINARY on: short steps instead.
-    out.path = {LongApdu::chaining,
-                "the reader refused an extended APDU: short reads and command chaining"};
-    certificate = read_certificate(card, profile, request.app, out.path.path);
-  }
-  if (!certificate) return std::move(certificate).error();
-  out.certificate = std::move(certificate).value();
+  if (request.path) out.path.why = "chosen by the caller";
+  ONSHI_TRY_ASSIGN(out.certificate,
+                   request.path ? read_certificate(card, profile, request.app, out.path.path)
+                                : read_certificate_auto(card, profile, request.app, out.path));
   if (request.app == App::signature) {
     // certificate-profiles.md §2.4: a signature certificate is for nonRepudiation only; one
     // without it must not sign prescriptions. Checked before any PIN reaches the card.
@@ -301,16 +312,24 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
     ONSHI_TRY(check_signature_certificate(holder));
   }
   ONSHI_TRY_ASSIGN(const KeyInfo key, certificate_key(out.certificate));
-  if (key.kind != KeyInfo::Kind::rsa) return fail(Errc::not_supported, "HPKI keys are RSA (§2.1)");
+  if (key.kind != KeyInfo::Kind::rsa || (key.bits != 2048 && key.bits != 4096)) {
+    return fail(
+        Errc::not_supported,
+        fmt::format("an HPKI key is RSA-2048 or RSA-4096 (§2.1), this card's is {}", key.name()));
+  }
   ONSHI_TRY_ASSIGN(const Bytes block,
                    pkcs1_v15_block(di, static_cast<std::size_t>((key.bits + 7) / 8)));
+
+  if (!request.path && block.size() > 256 && out.path.path == LongApdu::extended) {
+    out.path = choose_long_apdu(card, block.size());  // RSA-4096: a 512-byte block
+  }
 
   // §2.2 order: SELECT AP, SELECT PIN EF, (counter), SELECT key EF, MSE SET, VERIFY, PSO.
   const PinReference ref = pin_reference(profile, request.app);
   ONSHI_TRY(check_pin_format(pin, ref.format));
   ONSHI_TRY_ASSIGN(out.verify, read_counter_before_verify(card, ref));
   // Refuse before anything else reaches the card (verify_once checks again).
-  ONSHI_TRY(guard_pin_attempt(out.verify.before, request.policy, ref.name));
+  ONSHI_TRY(guard_pin_attempt(out.verify.before, request.policy, ref.name, ref.retry_limited));
   if (a.key_fid != 0) {
     ONSHI_TRY_ASSIGN(const std::uint16_t sw, select_ef(card, a.key_fid));
     if (sw != 0x9000) return sw_error(sw, fmt::format("SELECT EF {:04X}", a.key_fid));
@@ -327,12 +346,14 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
   ONSHI_TRY(verify_once(card, ref, pin, out.verify.before, request.policy));
   pin.clear();
   auto pso = compute_signature(card, block, out.path.path);
+  bool fell_back = false;
   if (out.path.path == LongApdu::extended && !request.path &&
       ((!pso && is_transport_refusal(pso.error())) || (pso && pso->sw() == 0x6700))) {
     // Not executed (the reader refused the extended APDU, or the card its length): the PIN stays
     // verified, so the same block goes again by chaining. The PIN is never sent twice.
     out.path = {LongApdu::chaining, "the extended PSO was refused: command chaining"};
     pso = compute_signature(card, block, out.path.path);
+    fell_back = true;
   }
   if (!pso) return std::move(pso).error();
   ResponseApdu signed_ = std::move(pso).value();
@@ -343,6 +364,14 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
             "PSO COMPUTE DIGITAL SIGNATURE: the 256-byte block fits no APDU this reader and card "
             "share (extended APDU refused, command chaining answered {:04X})",
             signed_.sw()));
+  }
+  if (signed_.sw() == 0x6982 && fell_back) {
+    return fail(
+        Errc::card_status,
+        "PSO COMPUTE DIGITAL SIGNATURE: the extended attempt's answer was lost and the chained "
+        "retry was refused (6982), so the card may have signed once already; sign again (with a "
+        "new "
+        "VERIFY) if a signature is still needed");
   }
   if (signed_.sw() == 0x6982) {
     return fail(Errc::card_status,

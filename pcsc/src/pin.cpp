@@ -146,7 +146,18 @@ Result<PinStatus> read_pin_status_by_reference(Card& card, std::uint8_t verify_p
   return s;
 }
 
-Status guard_pin_attempt(const PinStatus& status, const PinPolicy& policy, std::string_view name) {
+Status guard_pin_attempt(const PinStatus& status, const PinPolicy& policy, std::string_view name,
+                         bool retry_limited) {
+  if (retry_limited && !status.blocked && !status.tries_left && !status.verified &&
+      !policy.allow_last_try) {
+    // 6300 from a PIN known to lock (HPKI: 15 tries, §2.3): the count is hidden, so this could be
+    // the last try. Treated like the last try.
+    return fail(
+        Errc::pin_state_unknown,
+        fmt::format("{}: the card does not say how many tries are left (6300), and this PIN "
+                    "locks; not sent without the explicit use-last-try option",
+                    name));
+  }
   if (status.blocked) {
     Error e{Errc::pin_blocked, fmt::format("{} is blocked; only the issuer (for a My Number card, "
                                            "the municipal office) can unblock it",
@@ -210,7 +221,7 @@ Status verify_once(Card& card, const PinReference& ref, SecretBytes& pin, const 
   ONSHI_TRY(check_pin_format(pin, ref.format));
   if (before.verified)
     return fail(Errc::pin_state_unknown, fmt::format("{}: counter not read", ref.name));
-  ONSHI_TRY(guard_pin_attempt(before, policy, ref.name));
+  ONSHI_TRY(guard_pin_attempt(before, policy, ref.name, ref.retry_limited));
 
   // Sent once. Whatever the answer, it is not sent again.
   CommandApdu verify{
@@ -230,6 +241,12 @@ Status verify_once(Card& card, const PinReference& ref, SecretBytes& pin, const 
   }
   ResponseApdu r = std::move(sent).value();
   if (r.ok()) return {};
+  if (r.sw() == 0x6300) {
+    return Unexpected{Error{
+        Errc::pin_wrong,
+        fmt::format("{}: wrong PIN (the card does not say how many tries are left)", ref.name),
+        r.sw()}};
+  }
   if (auto n = sw_retries(r.sw())) {
     Error e{*n == 0 ? Errc::pin_blocked : Errc::pin_wrong,
             *n == 0

@@ -247,6 +247,74 @@ TEST_F(JmaScript, LastOfFifteenTriesIsGuarded) {
   EXPECT_EQ(api.sent.size(), 9u) << "no MSE, no VERIFY";
 }
 
+TEST(HpkiPinGuard, HiddenCountOfALockingPinIsGuardedLikeTheLastTry) {
+  const PinStatus hidden{std::nullopt, false, false};  // 6300
+  const auto refused = guard_pin_attempt(hidden, {}, "HPKI signature PIN", true);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::pin_state_unknown);
+  EXPECT_TRUE(guard_pin_attempt(hidden, {true}, "HPKI signature PIN", true));
+  EXPECT_TRUE(guard_pin_attempt(hidden, {}, "JPKI", false))
+      << "a My Number PIN with 6300 has no limit (§1.4)";
+}
+
+class HpkiDetect : public ::testing::Test {
+ protected:
+  FakeApi api;
+  Card connect() {
+    auto ctx = std::make_shared<Context>(Context::establish(api).value());
+    return Card::connect(ctx, "Fake Reader 00 00").value();
+  }
+  void answer(Bytes b) { api.replies.push_back({SCARD_S_SUCCESS, std::move(b)}); }
+};
+
+TEST_F(HpkiDetect, BlockedAuthenticationApplicationLeavesTheSignatureOne) {
+  Card card = connect();
+  answer({0x90, 0x00});  // JMA signature AP
+  answer({0x62, 0x83});  // JMA authentication AP: DF blocked (§2.1)
+  auto d = detect(card);
+  ASSERT_TRUE(d) << d.error().to_string();
+  ASSERT_NE(d->profile, nullptr);
+  EXPECT_TRUE(d->signature);
+  EXPECT_FALSE(d->authentication);
+}
+
+TEST_F(HpkiDetect, OtherCardsAnswerAnythingAndAreNotHpki) {
+  Card card = connect();
+  for (int i = 0; i < 4; ++i) answer({0x6D, 0x00});
+  auto d = detect(card);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->profile, nullptr);
+  EXPECT_EQ(api.sent.size(), 4u) << "both profiles, both applications tried";
+}
+
+TEST_F(HpkiDetect, CardWithoutExtendedLeIsReadInShortSteps) {
+  Card card = connect();
+  auto key = make_rsa_key();
+  const Bytes cert = self_signed_certificate(key.get());
+  const Profile& jahis = known_profiles().back();
+  auto ok = [&](Bytes b) {
+    b.push_back(0x90);
+    b.push_back(0x00);
+    answer(std::move(b));
+  };
+  ok({});                // SELECT
+  answer({0x67, 0x00});  // READ BINARY SFI 18, extended Le: no extended Le on this card
+  ok({});                // SELECT again
+  for (std::size_t at = 0; at < cert.size(); at += 256) {
+    ok(Bytes(cert.begin() + static_cast<std::ptrdiff_t>(at),
+             cert.begin() + static_cast<std::ptrdiff_t>(std::min(cert.size(), at + 256))));
+  }
+  LongApduChoice choice;
+  auto der = read_certificate_auto(card, jahis, App::signature, choice);
+  ASSERT_TRUE(der) << der.error().to_string();
+  EXPECT_EQ(*der, cert);
+  EXPECT_EQ(choice.path, LongApdu::chaining) << choice.why;
+  EXPECT_EQ(to_hex(api.sent[1]),
+            "00B0980000"
+            "0000");
+  EXPECT_EQ(to_hex(api.sent[3]), "00B0980000");
+}
+
 TEST(LongApduChoice, AReaderWithoutPart10GetsExtended) {
   FakeApi api;  // control() answers SCARD_E_UNSUPPORTED_FEATURE, as vpcd does
   auto ctx = std::make_shared<Context>(Context::establish(api).value());

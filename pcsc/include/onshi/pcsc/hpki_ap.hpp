@@ -35,7 +35,6 @@ struct AppProfile {
   std::uint8_t verify_p2 = 0x80;  // JMA 88, JAHIS 96 (SFI 16)
   std::uint8_t mse_tag = 0x84;    // MSE SET DST key reference tag: JMA 84, JAHIS 81
   std::uint16_t key_reference = 0;
-  bool pin_before_every_signature = false;  // the signature application (§2.1 "毎回")
 };
 
 struct Profile {
@@ -76,6 +75,11 @@ LongApduChoice choose_long_apdu(Card& card, std::size_t data_size);
 // JAHIS reads by SFI, in one extended READ BINARY or in 256-byte steps.
 Result<Bytes> read_certificate(Card& card, const Profile& profile, App app, LongApdu path);
 
+// The same, falling back to short reads (and `choice` to chaining) when an extended APDU is
+// refused by the reader or the card.
+Result<Bytes> read_certificate_auto(Card& card, const Profile& profile, App app,
+                                    LongApduChoice& choice);
+
 PinReference pin_reference(const Profile& profile, App app) noexcept;
 // The counter without spending a try (selects the application first).
 Result<PinStatus> read_pin_status(Card& card, const Profile& profile, App app);
@@ -97,7 +101,8 @@ struct SignResult {
   VerifyOutcome verify;
   LongApduChoice path;
 };
-// The whole hold: certificate, counter, MSE SET, guard, one VERIFY (before every signature),
+// The whole hold: certificate, counter, MSE SET, guard, one VERIFY (before every signature — the
+// signature application wants it, §2.1 "毎回", so no verified state is ever reused),
 // PSO COMPUTE DIGITAL SIGNATURE; then the card is released unpowered and the PIN wiped.
 Result<SignResult> sign_with_pin(ExclusiveCard& card, SecretBytes& pin, const SignRequest& request);
 

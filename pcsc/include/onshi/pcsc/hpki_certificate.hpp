@@ -27,8 +27,13 @@ struct HolderCertificate {
   std::string holder;                       // subject CN (romaji on MEDIS certificates)
   std::optional<std::string> holder_kanji;  // CN of the subjectAltName directoryName
   std::vector<std::string> roles;           // hcRole, e.g. "Medical Doctor"
+  std::optional<std::string> roles_error;   // set when subjectDirectoryAttributes is unreadable
   bool non_repudiation = false;             // keyUsage has nonRepudiation
 };
+// Fails only when the certificate itself is unreadable: an hcRole that cannot be parsed leaves
+// `roles` empty and says why in `roles_error` (nonRepudiation is decided all the same).
+// The chain to the HPKI CA is not checked here: the verifier of a signature (the e-prescription
+// service, the agent's signing issue) validates it against the HPKI trust anchors.
 Result<HolderCertificate> holder_certificate(ByteView der);
 
 // A signature certificate must carry nonRepudiation (§2.1, §2.4): Errc::card_data_invalid if not.

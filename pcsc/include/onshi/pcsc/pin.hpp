@@ -39,6 +39,9 @@ struct PinReference {
   std::uint8_t verify_p2 = 0x80;  // 80 = key of the current EF (§1.4)
   std::uint8_t select_p2 = 0x0C;  // SELECT of the application: 0C (no FCI) or 00 (FCI, §2.1)
   bool select_le = false;         // Le 00 on that SELECT (§2.1, §2.2)
+  // The PIN locks after a fixed number of tries even when the card answers 6300 (HPKI, §2.3):
+  // then 6300 hides the count and is guarded like the last try.
+  bool retry_limited = false;
 };
 
 struct PinPolicy {
@@ -59,7 +62,9 @@ Result<PinStatus> read_pin_status_by_reference(Card& card, std::uint8_t verify_p
 
 // The refusal rules, as a pure function: blocked → pin_blocked; one try left without the flag →
 // pin_last_try (retries_remaining = 1).
-Status guard_pin_attempt(const PinStatus& status, const PinPolicy& policy, std::string_view name);
+// A retry-limited PIN whose count is hidden (6300) is refused the same way (pin_state_unknown).
+Status guard_pin_attempt(const PinStatus& status, const PinPolicy& policy, std::string_view name,
+                         bool retry_limited = false);
 
 struct VerifyOutcome {
   PinStatus before;           // the counter read just before VERIFY
