@@ -394,6 +394,17 @@ std::string reader_query(const CardCommandOptions& o) {
   return o.reader ? "?reader=" + url_escape(*o.reader) : "";
 }
 
+// A technician's test signature with a typed PIN is direct only: when onshid offers the signing
+// route it owns the readers, so say so rather than guess its protocol. Returns the "via" text.
+Result<std::string> direct_signing_allowed(const CardCommandOptions& o) {
+  const AgentClient client(agent_socket(o.socket, o.config_path));
+  auto attempt = try_agent(client, o.direct, "OPTIONS", "/v1/cards/sign");
+  if (attempt.reply && attempt.reply->status < 300) {
+    return fail(Errc::not_supported, "onshid is running: stop it, or sign through its API");
+  }
+  return via_hardware(attempt.why_direct);
+}
+
 }  // namespace
 
 int card_info(const CardCommandOptions& o) {
@@ -495,15 +506,9 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
 
 int card_sign(const CardCommandOptions& o, const std::string& key_name,
               const std::optional<std::string>& in, const std::optional<std::string>& out) {
-  const AgentClient client(agent_socket(o.socket, o.config_path));
-  auto attempt = try_agent(client, o.direct, "OPTIONS", "/v1/cards/sign");
-  if (attempt.reply && attempt.reply->status < 300) {
-    // onshid signs on the terminal's behalf through its own route (agent issues); a technician's
-    // test signature with a typed PIN is direct only, so say so rather than guess a protocol.
-    return report(Error{Errc::not_supported, "onshid is running: stop it, or sign through its API"},
-                  o.json, "onshid");
-  }
-  const std::string via = via_hardware(attempt.why_direct);
+  const auto direct = direct_signing_allowed(o);
+  if (!direct) return report(direct.error(), o.json, "onshid");
+  const std::string via = *direct;
 
   jpki::PinSignRequest request;
   request.key = key_name == "sign" ? jpki::Key::sign : jpki::Key::auth;
@@ -596,13 +601,9 @@ int card_sign_hpki(const CardCommandOptions& o, const std::string& app_name,
                    const std::optional<std::string>& digest_hex,
                    const std::optional<std::string>& in, const std::optional<std::string>& out) {
   namespace hpki = pcsc::hpki;
-  const AgentClient client(agent_socket(o.socket, o.config_path));
-  auto attempt = try_agent(client, o.direct, "OPTIONS", "/v1/cards/sign");
-  if (attempt.reply && attempt.reply->status < 300) {
-    return report(Error{Errc::not_supported, "onshid is running: stop it, or sign through its API"},
-                  o.json, "onshid");
-  }
-  const std::string via = via_hardware(attempt.why_direct);
+  const auto direct = direct_signing_allowed(o);
+  if (!direct) return report(direct.error(), o.json, "onshid");
+  const std::string via = *direct;
 
   hpki::SignRequest request;
   request.app = app_name == "authentication" ? hpki::App::authentication : hpki::App::signature;
