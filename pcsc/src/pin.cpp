@@ -202,11 +202,7 @@ Result<VerifyOutcome> read_counter_before_verify(Card& card, const PinReference&
 
 Result<VerifyOutcome> verify_pin(Card& card, const PinReference& ref, SecretBytes& pin,
                                  const PinPolicy& policy) {
-  if (card.share_mode() != ShareMode::exclusive) {
-    return fail(Errc::invalid_argument,
-                fmt::format("{}: VERIFY needs an exclusive connection (ExclusiveCard)", ref.name));
-  }
-  ONSHI_TRY(check_pin_format(pin, ref.format));
+  ONSHI_TRY(check_pin_format(pin, ref.format));  // before any APDU: a malformed PIN costs nothing
   ONSHI_TRY_ASSIGN(VerifyOutcome out, read_counter_before_verify(card, ref));
   ONSHI_TRY(verify_once(card, ref, pin, out.before, policy));
   return out;
@@ -235,7 +231,7 @@ Status verify_once(Card& card, const PinReference& ref, SecretBytes& pin, const 
         Errc::pin_state_unknown,
         fmt::format(
             "{}: the PIN was sent but its answer was lost ({}); the outcome is unknown. Read the "
-            "counter (onshictl card info) before trying again",
+            "counter before trying again",
             ref.name, sent.error().to_string())};
     return Unexpected{std::move(e)};
   }
