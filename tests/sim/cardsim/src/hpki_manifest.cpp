@@ -1,9 +1,7 @@
 #include "onshi/sim/hpki_manifest.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "persona_json.hpp"
 
@@ -12,7 +10,6 @@ namespace {
 
 using namespace persona_json;
 
-constexpr std::size_t kMaxManifestBytes = 1024 * 1024;
 constexpr std::size_t kSha256HexSize = 64;
 constexpr std::array kCertFields = {"signature_cert_sha256", "authentication_cert_sha256"};
 
@@ -152,23 +149,7 @@ Result<HpkiManifest> parse_hpki_manifest(std::string_view json_text) {
 }
 
 Result<HpkiManifest> load_hpki_manifest(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return fail(Errc::config_not_found, fmt::format("cannot open manifest {}", file.string()));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string content = text.str();
-  if (content.size() > kMaxManifestBytes) {
-    return fail(Errc::config_invalid,
-                fmt::format("{}: larger than {} bytes", file.string(), kMaxManifestBytes));
-  }
-  auto manifest = parse_hpki_manifest(content);
-  if (!manifest) {
-    return fail(manifest.error().code,
-                fmt::format("{}: {}", file.string(), manifest.error().message));
-  }
-  return manifest;
+  return persona_json::load_manifest_file(file, parse_hpki_manifest);
 }
 
 Result<std::string> hpki_manifest_json(const HpkiManifest& manifest) {

@@ -6,8 +6,11 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -24,6 +27,30 @@ inline Unexpected invalid(const std::string& path, std::string_view why) {
 
 inline std::string_view type_name(const json& j) { return j.type_name(); }
 
+// Reads a manifest file of at most 1 MiB and parses its text with `parse`; the file's name
+// prefixes every error. config_not_found when it cannot be opened.
+template <typename Parse>
+auto load_manifest_file(const std::filesystem::path& file, Parse parse)
+    -> decltype(parse(std::string_view{})) {
+  constexpr std::size_t kMaxManifestBytes = 1024 * 1024;
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return fail(Errc::config_not_found, fmt::format("cannot open manifest {}", file.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string content = text.str();
+  if (content.size() > kMaxManifestBytes) {
+    return fail(Errc::config_invalid,
+                fmt::format("{}: larger than {} bytes", file.string(), kMaxManifestBytes));
+  }
+  auto manifest = parse(content);
+  if (!manifest) {
+    return fail(manifest.error().code,
+                fmt::format("{}: {}", file.string(), manifest.error().message));
+  }
+  return manifest;
+}
+
 // "files[0]" + "fid" -> "files[0].fid"; top-level fields have an empty parent path.
 inline std::string join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
@@ -31,7 +58,7 @@ inline std::string join(const std::string& path, std::string_view key) {
 
 // Every key of `object` must be one of `allowed`: a misspelt key is a mistake, not a no-op.
 inline Status check_keys(const json& object, const std::string& path,
-                  std::initializer_list<std::string_view> allowed) {
+                         std::initializer_list<std::string_view> allowed) {
   for (const auto& item : object.items()) {
     bool known = false;
     for (std::string_view a : allowed) known = known || item.key() == a;
@@ -40,7 +67,8 @@ inline Status check_keys(const json& object, const std::string& path,
   return {};
 }
 
-inline Result<std::string> get_string(const json& object, const char* key, const std::string& path) {
+inline Result<std::string> get_string(const json& object, const char* key,
+                                      const std::string& path) {
   const json& v = object.at(key);
   if (!v.is_string()) {
     return invalid(join(path, key), fmt::format("expected a string, got {}", type_name(v)));
@@ -86,8 +114,9 @@ inline Result<bool> get_bool(const json& object, const char* key, const std::str
   return v.get<bool>();
 }
 
-inline Result<std::int64_t> get_integer(const json& object, const char* key, const std::string& path,
-                                 std::int64_t min, std::int64_t max) {
+inline Result<std::int64_t> get_integer(const json& object, const char* key,
+                                        const std::string& path, std::int64_t min,
+                                        std::int64_t max) {
   const json& v = object.at(key);
   const std::string where = join(path, key);
   if (!v.is_number_integer()) {
@@ -102,7 +131,7 @@ inline Result<std::int64_t> get_integer(const json& object, const char* key, con
 }
 
 inline Result<Bytes> get_hex(const json& object, const char* key, const std::string& path,
-                      std::size_t min_size, std::size_t max_size) {
+                             std::size_t min_size, std::size_t max_size) {
   ONSHI_TRY_ASSIGN(const std::string text, get_string(object, key, path));
   const std::string where = join(path, key);
   auto bytes = from_hex(text);

@@ -2,9 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "onshi/check_digit.hpp"
 #include "onshi/sim/kenmen.hpp"
@@ -16,7 +14,6 @@ namespace {
 
 using namespace persona_json;
 
-constexpr std::size_t kMaxManifestBytes = 1024 * 1024;
 constexpr std::size_t kSha256HexSize = 64;
 constexpr std::size_t kMaxSymbolOrNumber = 20;  // OQS field lengths (eligibility-system.md §2)
 constexpr std::string_view kRsa2048 = "rsa2048";
@@ -289,23 +286,7 @@ Result<PersonaManifest> parse_persona_manifest(std::string_view json_text) {
 }
 
 Result<PersonaManifest> load_persona_manifest(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return fail(Errc::config_not_found, fmt::format("cannot open manifest {}", file.string()));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string content = text.str();
-  if (content.size() > kMaxManifestBytes) {
-    return fail(Errc::config_invalid,
-                fmt::format("{}: larger than {} bytes", file.string(), kMaxManifestBytes));
-  }
-  auto manifest = parse_persona_manifest(content);
-  if (!manifest) {
-    return fail(manifest.error().code,
-                fmt::format("{}: {}", file.string(), manifest.error().message));
-  }
-  return manifest;
+  return persona_json::load_manifest_file(file, parse_persona_manifest);
 }
 
 Result<std::string> persona_manifest_json(const PersonaManifest& manifest) {
