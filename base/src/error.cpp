@@ -1,7 +1,7 @@
 #include "onshi/error.hpp"
 
-#include <array>
 #include <fmt/format.h>
+#include <array>
 
 namespace onshi {
 namespace {
@@ -41,8 +41,7 @@ constexpr std::array kTable{
     ErrcInfo{Errc::card_status, "card_status", "the card answered with an error status word"},
     ErrcInfo{Errc::card_unsupported, "card_unsupported",
              "the card is not a supported card, or lacks the needed application"},
-    ErrcInfo{Errc::card_data_invalid, "card_data_invalid",
-             "data read from the card is malformed"},
+    ErrcInfo{Errc::card_data_invalid, "card_data_invalid", "data read from the card is malformed"},
     ErrcInfo{Errc::pin_format, "pin_format",
              "the PIN has the wrong format (it was not sent to the card)"},
     ErrcInfo{Errc::pin_wrong, "pin_wrong", "the PIN is wrong"},
@@ -54,6 +53,42 @@ constexpr std::array kTable{
              "the card has no PIN for this function (a PIN-less card)"},
     ErrcInfo{Errc::pin_state_unknown, "pin_state_unknown",
              "the card does not report its PIN retry counter"},
+    ErrcInfo{Errc::cert_not_found, "cert_not_found",
+             "no client certificate is installed for this institution"},
+    ErrcInfo{Errc::cert_malformed, "cert_malformed",
+             "the file is not a readable PKCS#12 or certificate"},
+    ErrcInfo{Errc::cert_wrong_password, "cert_wrong_password", "the PKCS#12 password is wrong"},
+    ErrcInfo{Errc::cert_legacy_encryption, "cert_legacy_encryption",
+             "the PKCS#12 uses legacy encryption (RC2/3DES) that this OpenSSL cannot open"},
+    ErrcInfo{Errc::cert_key_mismatch, "cert_key_mismatch",
+             "the private key does not belong to the certificate"},
+    ErrcInfo{Errc::cert_untrusted, "cert_untrusted",
+             "the certificate does not chain to the configured certificate authority"},
+    ErrcInfo{Errc::cert_expired, "cert_expired", "the certificate has expired"},
+    ErrcInfo{Errc::cert_not_yet_valid, "cert_not_yet_valid", "the certificate is not valid yet"},
+    ErrcInfo{Errc::cert_revoked, "cert_revoked", "the certificate has been revoked"},
+    ErrcInfo{Errc::cert_wrong_institution, "cert_wrong_institution",
+             "the certificate belongs to another medical institution"},
+    ErrcInfo{Errc::cert_store, "cert_store", "the certificate store could not be read or written"},
+    ErrcInfo{Errc::net_resolve, "net_resolve", "the host name could not be resolved"},
+    ErrcInfo{Errc::net_refused, "net_refused", "the connection was refused"},
+    ErrcInfo{Errc::net_unreachable, "net_unreachable", "the network or host is unreachable"},
+    ErrcInfo{Errc::net_timeout, "net_timeout", "the network operation timed out"},
+    ErrcInfo{Errc::net_closed, "net_closed", "the peer closed the connection"},
+    ErrcInfo{Errc::proxy_refused, "proxy_refused", "the HTTP proxy refused the tunnel"},
+    ErrcInfo{Errc::tls_handshake, "tls_handshake", "the TLS handshake failed"},
+    ErrcInfo{Errc::tls_pin_mismatch, "tls_pin_mismatch",
+             "no key of the server's verified chain matches a configured pin"},
+    ErrcInfo{Errc::tls_server_cert_expired, "tls_server_cert_expired",
+             "the server's certificate has expired or is not valid yet"},
+    ErrcInfo{Errc::tls_server_cert_invalid, "tls_server_cert_invalid",
+             "the server's certificate could not be verified"},
+    ErrcInfo{Errc::tls_client_cert_rejected, "tls_client_cert_rejected",
+             "the server rejected this terminal's client certificate"},
+    ErrcInfo{Errc::clock_skew, "clock_skew", "this terminal's clock differs from the server's"},
+    ErrcInfo{Errc::http_status, "http_status", "the server answered with an HTTP error status"},
+    ErrcInfo{Errc::http_malformed, "http_malformed",
+             "the server's HTTP answer could not be parsed"},
 };
 
 constexpr bool table_is_dense() {
@@ -63,7 +98,7 @@ constexpr bool table_is_dense() {
   return true;
 }
 static_assert(table_is_dense(), "kTable must list every Errc in declaration order");
-static_assert(kTable.size() == static_cast<std::size_t>(Errc::pin_state_unknown) + 1,
+static_assert(kTable.size() == static_cast<std::size_t>(Errc::http_malformed) + 1,
               "kTable must cover every Errc");
 
 }  // namespace
@@ -76,9 +111,12 @@ const ErrcInfo& errc_info(Errc code) noexcept {
 std::string_view errc_name(Errc code) noexcept { return errc_info(code).name; }
 
 std::string Error::to_string() const {
-  std::string out = fmt::format("{}: {}", errc_name(code), message.empty() ? errc_info(code).text : message);
+  std::string out =
+      fmt::format("{}: {}", errc_name(code), message.empty() ? errc_info(code).text : message);
   if (native) out += fmt::format(" (0x{:X})", static_cast<std::uint64_t>(*native));
-  if (retries_remaining) out += fmt::format(" [{} {} left]", *retries_remaining, *retries_remaining == 1 ? "try" : "tries");
+  if (retries_remaining)
+    out +=
+        fmt::format(" [{} {} left]", *retries_remaining, *retries_remaining == 1 ? "try" : "tries");
   return out;
 }
 

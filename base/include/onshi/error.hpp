@@ -50,6 +50,33 @@ enum class Errc : std::uint16_t {
   pin_last_try,
   pin_not_set,
   pin_state_unknown,
+  // the terminal's client certificate (eligibility-system.md §3.1)
+  cert_not_found,
+  cert_malformed,
+  cert_wrong_password,
+  cert_legacy_encryption,
+  cert_key_mismatch,
+  cert_untrusted,
+  cert_expired,
+  cert_not_yet_valid,
+  cert_revoked,
+  cert_wrong_institution,
+  cert_store,
+  // the network path to the eligibility system (eligibility-system.md §3.2)
+  net_resolve,
+  net_refused,
+  net_unreachable,
+  net_timeout,
+  net_closed,
+  proxy_refused,
+  tls_handshake,
+  tls_pin_mismatch,
+  tls_server_cert_expired,
+  tls_server_cert_invalid,
+  tls_client_cert_rejected,
+  clock_skew,
+  http_status,
+  http_malformed,
 };
 
 struct ErrcInfo {
