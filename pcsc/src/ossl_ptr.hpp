@@ -8,15 +8,12 @@
 
 #include <memory>
 
+#include "onshi/c_deleter.hpp"
+
 namespace onshi::pcsc::ossl {
 
 template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
+using Deleter = CDeleter<Free>;
 
 using Pkey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
