@@ -132,9 +132,10 @@ std::string generation_name(std::chrono::sys_seconds now, const Sha256& fingerpr
 // One import at a time per store (onshictl and the agent's API may both import).
 class StoreLock {
  public:
-  explicit StoreLock(const fs::path& root)
+  StoreLock(const fs::path& root, const std::optional<StoreOwner>& owner)
       : fd_(::open((root / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) {
-    if (fd_.get() >= 0) locked_ = ::flock(fd_.get(), LOCK_EX) == 0;
+    if (fd_.get() < 0) return;
+    locked_ = ::flock(fd_.get(), LOCK_EX) == 0 && chown_if_root(fd_.get(), root, owner);
   }
   bool locked() const { return locked_; }
 
@@ -154,7 +155,7 @@ Result<InstallOutcome> CertificateStore::install(const ClientIdentity& identity,
                                                  std::chrono::sys_seconds now) {
   if (auto s = check_code(institution); !s) return std::move(s).error();
   if (auto s = ensure_directory(root_, owner_); !s) return std::move(s).error();
-  const StoreLock lock(root_);
+  const StoreLock lock(root_, owner_);
   if (!lock.locked()) return store_error(root_ / ".lock", "lock", errno);
   const fs::path slot = root_ / institution;
   if (auto s = ensure_directory(slot, owner_); !s) return std::move(s).error();
@@ -298,7 +299,7 @@ Result<ClientIdentity> CertificateStore::load_current_identity(
 
 Result<StoredCertificate> CertificateStore::rollback(const std::string& institution) {
   if (auto s = check_code(institution); !s) return std::move(s).error();
-  const StoreLock lock(root_);
+  const StoreLock lock(root_, owner_);
   const fs::path slot = root_ / institution;
   auto prev = previous(institution);
   if (!prev) return std::move(prev).error();

@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 #include <openssl/provider.h>
+#include <openssl/x509v3.h>
 
 #include <fmt/format.h>
 
@@ -76,6 +77,22 @@ bool parse(PKCS12* p12, const CPassword& password, Parsed& out) {
   return ok;
 }
 
+// PKCS12_parse pairs the key with a certificate by localKeyID; a bundle put together by hand may
+// lack the ID, or pair the wrong key. Then the leaf is the certificate that fits the key or, if
+// none does, the one end-entity certificate, so the key check can name the real problem.
+void adopt_leaf(Parsed& parsed) {
+  STACK_OF(X509)* extra = parsed.extra.get();
+  int chosen = -1;
+  for (int i = 0; extra && parsed.key && i < sk_X509_num(extra); ++i) {
+    if (X509_check_private_key(sk_X509_value(extra, i), parsed.key.get()) == 1) chosen = i;
+  }
+  ERR_clear_error();
+  for (int i = 0; extra && chosen < 0 && i < sk_X509_num(extra); ++i) {
+    if (X509_check_ca(sk_X509_value(extra, i)) == 0) chosen = i;
+  }
+  if (chosen >= 0) parsed.leaf.reset(sk_X509_delete(extra, chosen));
+}
+
 bool mac_verifies(PKCS12* p12, const CPassword& password) {
   if (PKCS12_verify_mac(p12, password.c_str(), password.size()) == 1) return true;
   // An empty password may have been encoded as "no password" by the exporting tool.
@@ -131,8 +148,9 @@ Result<ClientIdentity> open_pkcs12(ByteView der, ByteView password) {
     }
     legacy = true;
   }
+  if (!parsed.leaf) adopt_leaf(parsed);
   if (!parsed.leaf) {
-    return fail(Errc::cert_malformed, "the PKCS#12 bundle contains no certificate with its key");
+    return fail(Errc::cert_malformed, "the PKCS#12 bundle contains no end-entity certificate");
   }
   if (!parsed.key) return fail(Errc::cert_malformed, "the PKCS#12 bundle contains no private key");
   ClientIdentity id{Certificate(parsed.leaf.release()), {}, {}, legacy};

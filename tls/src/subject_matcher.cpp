@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace onshi::tls {
 namespace {
 
@@ -66,12 +68,6 @@ Result<SubjectMatcher> SubjectMatcher::parse(const std::vector<std::string>& rul
                                 text, rule.attribute));
       }
     }
-    if (rule.pattern.find("{code}") == std::string::npos) {
-      return fail(Errc::config_invalid,
-                  fmt::format("subject rule \"{}\" must use {{code}}, or every institution's "
-                              "certificate would match it",
-                              text));
-    }
     std::string why;
     if (!compile(substitute(substitute(rule.pattern, "{code}", "0"), "{terminal}", "t"), &why)) {
       return fail(
@@ -80,6 +76,13 @@ Result<SubjectMatcher> SubjectMatcher::parse(const std::vector<std::string>& rul
     }
     m.rules_.push_back(std::move(rule));
     m.texts_.push_back(text);
+  }
+  const bool uses_code = std::any_of(m.rules_.begin(), m.rules_.end(), [](const Rule& r) {
+    return r.pattern.find("{code}") != std::string::npos;
+  });
+  if (!uses_code) {
+    return fail(Errc::config_invalid,
+                "a subject rule must use {code}, or every institution's certificate would match");
   }
   return m;
 }
