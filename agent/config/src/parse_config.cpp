@@ -30,4 +30,11 @@ Result<Config> parse_config(std::string_view text, std::string_view source_name)
   return config;
 }
 
+const Institution* Config::institution(std::string_view code) const {
+  for (const auto& i : institutions) {
+    if (i.code == code) return &i;
+  }
+  return nullptr;
+}
+
 }  // namespace onshi::config

@@ -32,6 +32,8 @@ Reason pin_problem(std::string_view text);
 // The digest of a pin that pin_problem accepted.
 std::optional<std::array<std::uint8_t, 32>> decode_pin(std::string_view text);
 Reason log_level_problem(std::string_view text);
+// A no-proxy pattern (tls/no_proxy.hpp): "*", "*.domain", ".domain", a host, an IP, "<local>".
+Reason no_proxy_pattern_problem(std::string_view text);
 
 // `text` in double quotes for a message, with control characters escaped and long text cut.
 std::string in_quotes(std::string_view text);

@@ -24,9 +24,6 @@ Institution read_institution(TableReader& reader, std::optional<Located<std::str
   if (auto name = reader.string("name", text_problem, Need::required)) {
     institution.name = std::move(name->value);
   }
-  if (auto certificate = reader.string("certificate", absolute_path_problem)) {
-    institution.certificate = certificate->value;
-  }
   reader.reject_unknown_keys();
   return institution;
 }
@@ -74,6 +71,7 @@ Config read_config(const toml::table& document, Problems& problems) {
   TableReader root(document, "", Position{}, problems);
   read_top_level(root, config, facts);
   read_institutions(root, config, facts);
+  read_certificates(root, config.certificates);
   read_api(root, config.api);
   read_upstream(root, config.upstream, facts);
   read_readers(root, config.readers, facts);

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "onshi/tls/no_proxy.hpp"
+#include "onshi/tls/subject_matcher.hpp"
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -47,7 +50,30 @@ void read_api(TableReader& root, Api& api) {
   reader.reject_unknown_keys();
 }
 
+void read_certificates(TableReader& root, Certificates& certificates) {
+  const toml::table* table = root.table("certificates");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("certificates"), position_of(*table), root.problems());
+  if (auto ca = reader.string("ca_file", absolute_path_problem)) certificates.ca_file = ca->value;
+  if (auto crl = reader.string("crl_file", absolute_path_problem)) {
+    certificates.crl_file = crl->value;
+  }
+  if (auto rules = reader.strings("subject_match", text_problem)) {
+    if (auto matcher = tls::SubjectMatcher::parse(values_of(*rules)); !matcher) {
+      reader.problems().add(reader.path_of("subject_match"), reader.where_is("subject_match"),
+                            matcher.error().message);
+    } else {
+      certificates.subject_match = values_of(*rules);
+    }
+  }
+  if (auto owner = reader.string("owner", account_name_problem)) {
+    certificates.owner = owner->value;
+  }
+  reader.reject_unknown_keys();
+}
+
 void read_upstream(TableReader& root, Upstream& upstream, const Facts& facts) {
+  upstream.no_proxy = tls::default_no_proxy();
   const toml::table* table = root.table("upstream");
   if (table == nullptr) return;
   TableReader reader(*table, root.path_of("upstream"), position_of(*table), root.problems());
@@ -55,6 +81,18 @@ void read_upstream(TableReader& root, Upstream& upstream, const Facts& facts) {
   if (url) upstream.url = url->value;
   const auto pins = reader.strings("pins", pin_problem);
   if (auto proxy = reader.string("proxy", proxy_url_problem)) upstream.proxy = proxy->value;
+  if (auto hosts = reader.strings("no_proxy", no_proxy_pattern_problem)) {
+    upstream.no_proxy = values_of(*hosts);
+  }
+  if (auto ca = reader.string("server_ca_file", absolute_path_problem)) {
+    upstream.server_ca_file = ca->value;
+  }
+  if (auto ms = reader.integer("handshake_timeout_ms", 100, 120000)) {
+    upstream.handshake_timeout = std::chrono::milliseconds(ms->value);
+  }
+  if (auto s = reader.integer("max_clock_skew_s", 5, 3600)) {
+    upstream.max_clock_skew = std::chrono::seconds(s->value);
+  }
   if (auto ms = reader.integer("connect_timeout_ms", 100, 120000)) {
     upstream.connect_timeout = std::chrono::milliseconds(ms->value);
   }

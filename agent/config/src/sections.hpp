@@ -22,6 +22,7 @@ void report_duplicates(const std::vector<Located<std::string>>& items, Problems&
 
 // Each reads the section `root` has under its name, if any; defaults stay otherwise.
 void read_api(TableReader& root, Api& api);
+void read_certificates(TableReader& root, Certificates& certificates);
 void read_upstream(TableReader& root, Upstream& upstream, const Facts& facts);
 void read_readers(TableReader& root, Readers& readers, const Facts& facts);
 void read_face_reader(TableReader& root, FaceReader& face_reader, const Facts& facts);

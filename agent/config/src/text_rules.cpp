@@ -151,6 +151,30 @@ Reason log_level_problem(std::string_view text) {
                      in_quotes(text));
 }
 
+Reason no_proxy_pattern_problem(std::string_view text) {
+  if (text == "*" || text == "<local>") return std::nullopt;
+  std::string_view host = text;
+  if (host.starts_with("*."))
+    host.remove_prefix(2);
+  else if (host.starts_with("."))
+    host.remove_prefix(1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) return fmt::format("{} names no host", in_quotes(text));
+  for (char c : host) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == ':';
+    if (!ok) {
+      return fmt::format(
+          "{} is not a no-proxy pattern: use \"*\", \"*.domain\", \".domain\", a "
+          "host name, an IP address or \"<local>\"",
+          in_quotes(text));
+    }
+  }
+  return std::nullopt;
+}
+
 std::string in_quotes(std::string_view text) {
   constexpr std::size_t kMaxShown = 80;
   std::size_t end = text.size() < kMaxShown ? text.size() : kMaxShown;

@@ -48,8 +48,7 @@ TEST_F(LoadConfigFile, ExampleLoadsWithItsValues) {
   ASSERT_EQ(c.institutions.size(), 2u);
   EXPECT_EQ(c.institutions[0].code, "2714206386");
   EXPECT_EQ(c.institutions[0].name, "オンシ内科クリニック");
-  EXPECT_EQ(c.institutions[0].certificate,
-            std::filesystem::path("/var/lib/onshi/certs/2714206386.p12"));
+  EXPECT_EQ(c.certificates.ca_file, std::filesystem::path("/etc/onshi/common-ca.pem"));
   EXPECT_EQ(c.institutions[1].code, "2734206382");
   EXPECT_EQ(c.api.socket, "/run/onshi/api.sock");
   EXPECT_EQ(c.api.socket_group, "onshi");
@@ -84,7 +83,15 @@ TEST_F(LoadConfigFile, ExampleMentionsEveryKey) {
                           "[[institutions]]",
                           "code =",
                           "name =",
-                          "certificate =",
+                          "[certificates]",
+                          "ca_file =",
+                          "crl_file =",
+                          "subject_match =",
+                          "owner =",
+                          "no_proxy =",
+                          "server_ca_file =",
+                          "handshake_timeout_ms =",
+                          "max_clock_skew_s =",
                           "[api]",
                           "socket =",
                           "socket_group =",

@@ -78,7 +78,6 @@ TEST(ParseConfig, MinimalFileGetsDefaults) {
   ASSERT_EQ(c.institutions.size(), 1u);
   EXPECT_EQ(c.institutions[0].code, "0110113719");
   EXPECT_EQ(c.institutions[0].name, "テスト医院");
-  EXPECT_FALSE(c.institutions[0].certificate);
   expect_defaults(c);
 }
 
@@ -88,7 +87,11 @@ TEST(ParseConfig, EmptySectionsKeepDefaults) {
 
 TEST(ParseConfig, ReadsEveryValue) {
   const Config c = parsed(doc("state_dir = \"/srv/onshi\"\ntest_mode = true\n",
-                              "certificate = \"/srv/onshi/a.p12\"\n"
+                              "[certificates]\n"
+                              "ca_file = \"/etc/onshi/ca.pem\"\n"
+                              "crl_file = \"/etc/onshi/ca.crl\"\n"
+                              "subject_match = [\"CN=^{code}$\"]\n"
+                              "owner = \"onshi-agent\"\n"
                               "[api]\n"
                               "socket = \"/run/x.sock\"\n"
                               "socket_group = \"clinic\"\n"
@@ -115,7 +118,14 @@ TEST(ParseConfig, ReadsEveryValue) {
                                   "level = \"debug\"\n"));
   EXPECT_EQ(c.state_dir, "/srv/onshi");
   EXPECT_TRUE(c.test_mode);
-  EXPECT_EQ(c.institutions.at(0).certificate, std::filesystem::path("/srv/onshi/a.p12"));
+  EXPECT_EQ(c.certificates.ca_file, std::filesystem::path("/etc/onshi/ca.pem"));
+  EXPECT_EQ(c.certificates.crl_file, std::filesystem::path("/etc/onshi/ca.crl"));
+  EXPECT_THAT(c.certificates.subject_match, ElementsAre("CN=^{code}$"));
+  EXPECT_EQ(c.certificates.owner, "onshi-agent");
+  EXPECT_EQ(c.certificate_store(), std::filesystem::path("/srv/onshi/certs"));
+  ASSERT_NE(c.institution("0110113719"), nullptr);
+  EXPECT_EQ(c.institution("0110113719")->name, "テスト医院");
+  EXPECT_EQ(c.institution("2714206386"), nullptr);
   EXPECT_EQ(c.api.socket, "/run/x.sock");
   EXPECT_EQ(c.api.socket_group, "clinic");
   EXPECT_THAT(c.api.allowed_users, ElementsAre("recept", "host$"));
@@ -274,10 +284,34 @@ TEST(ParseConfig, InstitutionKeysRequiredAtTheirTable) {
                  "test.toml: institutions[0].name (line 4): must not be empty");
 }
 
-TEST(ParseConfig, CertificateMustBeAbsolute) {
-  expect_invalid(doc("", "certificate = \"certs/a.p12\"\n"),
-                 "test.toml: institutions[0].certificate (line 5): must be an absolute path, got "
-                 "\"certs/a.p12\"");
+TEST(ParseConfig, CertificateSettingsAreChecked) {
+  expect_invalid(doc("", "[certificates]\nca_file = \"ca.pem\"\n"),
+                 "test.toml: certificates.ca_file (line 6): must be an absolute path, got "
+                 "\"ca.pem\"");
+  expect_invalid(doc("", "[certificates]\nsubject_match = [\"OU=^{terminal}$\"]\n"),
+                 "test.toml: certificates.subject_match (line 6): a subject rule must use {code}, "
+                 "or every institution's certificate would match");
+  expect_invalid(doc("", "[certificates]\nsubject_match = [\"CN=({code}\"]\n"),
+                 "test.toml: certificates.subject_match (line 6): subject rule \"CN=({code}\": "
+                 "not a valid regular expression (Mismatched '(' and ')' in regular expression)");
+}
+
+TEST(ParseConfig, UpstreamNetworkSettings) {
+  Config c = parsed(kMinimal);
+  // eligibility-system.md §3.2: the eligibility hosts bypass the proxy by default.
+  EXPECT_THAT(c.upstream.no_proxy, ::testing::Contains("*.onshikaku.org"));
+  c = parsed(doc("",
+                 "[upstream]\nno_proxy = [\"*.example.jp\", \"<local>\", \"::1\"]\n"
+                 "server_ca_file = \"/etc/onshi/server-ca.pem\"\n"
+                 "handshake_timeout_ms = 2000\nmax_clock_skew_s = 60\n"));
+  EXPECT_THAT(c.upstream.no_proxy, ElementsAre("*.example.jp", "<local>", "::1"));
+  EXPECT_EQ(c.upstream.server_ca_file, std::filesystem::path("/etc/onshi/server-ca.pem"));
+  EXPECT_EQ(c.upstream.handshake_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(c.upstream.max_clock_skew, std::chrono::seconds(60));
+  expect_invalid(doc("", "[upstream]\nno_proxy = [\"a b\"]\n"),
+                 "test.toml: upstream.no_proxy[0] (line 6): \"a b\" is not a no-proxy pattern: "
+                 "use \"*\", \"*.domain\", \".domain\", a host name, an IP address or "
+                 "\"<local>\"");
 }
 
 TEST(ParseConfig, DuplicateInstitutionCodes) {
@@ -462,9 +496,9 @@ TEST(ParseConfig, UnknownKeysAreErrors) {
                  "test.toml: api.socet (line 6): unknown key (did you mean api.socket?)");
   expect_invalid(doc("", "[upstrem]\n"),
                  "test.toml: upstrem (line 5): unknown key (did you mean upstream?)");
-  expect_invalid(doc("", "certficate = \"/x\"\n"),
-                 "test.toml: institutions[0].certficate (line 5): unknown key (did you mean "
-                 "institutions[0].certificate?)");
+  expect_invalid(doc("", "nme = \"/x\"\n"),
+                 "test.toml: institutions[0].nme (line 5): unknown key (did you mean "
+                 "institutions[0].name?)");
   expect_invalid(doc("\"odd key\" = 1\n"), "test.toml: \"odd key\" (line 1): unknown key");
   expect_invalid(doc("", "[log.extra]\n"), "test.toml: log.extra (line 5): unknown key");
 }

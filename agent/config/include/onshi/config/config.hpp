@@ -22,7 +22,20 @@ namespace onshi::config {
 struct Institution {
   std::string code;  // 10-digit 医療機関コード, check digit verified
   std::string name;
-  std::optional<std::filesystem::path> certificate;  // stored client-certificate bundle (absolute)
+};
+
+// [certificates]: how the terminal's client certificates are checked and stored. The store
+// itself is <state_dir>/certs (tls/certificate_store.hpp), one slot per institution code.
+struct Certificates {
+  // The 共通認証局 certificates (root and intermediates, PEM) a client certificate must chain
+  // to; required to import one (eligibility-system.md §3.1).
+  std::optional<std::filesystem::path> ca_file;
+  // CRLs (PEM), one per CA of the chain; when set, a revoked certificate is refused.
+  std::optional<std::filesystem::path> crl_file;
+  // "ATTR=REGEX" rules with {code} and {terminal} (tls/subject_matcher.hpp): the real subject
+  // layout is not public, so which certificate belongs to which institution is configuration.
+  std::vector<std::string> subject_match = {"*=(^|[^0-9]){code}([^0-9]|$)"};
+  std::string owner = "onshi";  // the agent's user: an import run as root hands the store to it
 };
 
 // [api]: the local socket integrators talk to (anchors-and-conventions.md §3.2, §3.5). Names are
@@ -45,8 +58,15 @@ struct Upstream {
   std::optional<std::string> url;    // https://host[:port][/path]
   std::vector<Pin> pins;             // current + backup, distinct
   std::optional<std::string> proxy;  // http://host:port
+  // Hosts reached without the proxy; default: the terminals' bypass list (eligibility-system.md
+  // §3.2), tls::default_no_proxy().
+  std::vector<std::string> no_proxy;
+  // CA certificates (PEM) the server's chain must verify against; default: the system's store.
+  std::optional<std::filesystem::path> server_ca_file;
   std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds request_timeout{30000};
+  std::chrono::seconds max_clock_skew{300};
 
   bool configured() const noexcept { return url.has_value(); }
 };
@@ -76,11 +96,15 @@ struct Config {
   std::filesystem::path state_dir = "/var/lib/onshi";
   bool test_mode = false;  // enables virtual readers and relaxes the upstream pin count
   std::vector<Institution> institutions;  // at least one, codes unique
+  Certificates certificates;
   Api api;
   Upstream upstream;
   Readers readers;
   FaceReader face_reader;
   Logging log;
+
+  std::filesystem::path certificate_store() const { return state_dir / "certs"; }
+  const Institution* institution(std::string_view code) const;
 };
 
 // Parses and validates configuration text; `source_name` (usually the file path) prefixes every
