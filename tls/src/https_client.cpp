@@ -22,6 +22,21 @@ using detail::TlsContext;
 using Clock = std::chrono::steady_clock;
 namespace http = boost::beast::http;
 
+Request Request::get(std::string target) {
+  Request r;
+  r.target = std::move(target);
+  return r;
+}
+
+Request Request::post(std::string target, std::string body, std::string content_type) {
+  Request r;
+  r.method = "POST";
+  r.target = std::move(target);
+  r.body = std::move(body);
+  r.content_type = std::move(content_type);
+  return r;
+}
+
 bool Request::idempotent() const {
   return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
          method == "OPTIONS";

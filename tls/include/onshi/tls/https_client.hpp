@@ -57,6 +57,9 @@ struct Request {
   std::string content_type;
   std::vector<std::pair<std::string, std::string>> headers;
 
+  static Request get(std::string target);
+  static Request post(std::string target, std::string body, std::string content_type);
+
   // GET, HEAD, PUT, DELETE, OPTIONS (RFC 9110 §9.2.2): the ones a retry cannot duplicate.
   bool idempotent() const;
 };
