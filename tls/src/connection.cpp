@@ -180,6 +180,12 @@ Connection::Connection(std::shared_ptr<TlsContext> context)
     : context_(std::move(context)), stream_(ioc_, context_->ssl) {}
 
 Connection::~Connection() {
+  // OpenSSL marks the session of a connection freed without close_notify as not resumable (it
+  // might have been truncated). Queue a close_notify first: the connection ended by our choice.
+  if (handshake_done_) {
+    SSL_shutdown(stream_.native_handle());
+    ERR_clear_error();
+  }
   error_code ignored;
   beast::get_lowest_layer(stream_).socket().close(ignored);
 }
@@ -330,6 +336,7 @@ Status Connection::open(const HostPort& server, const std::optional<HostPort>& p
     if (is_timeout(ec)) return timeout_error("the TLS handshake", server, limits.handshake);
     return classify_tls(ec, ssl, server, server_asked_for_certificate_, context_->has_identity);
   }
+  handshake_done_ = true;
   record("handshake", start,
          fmt::format("{} {}{}", tls_version(), cipher(), resumed() ? ", resumed session" : ""));
 
@@ -376,7 +383,20 @@ Result<Response> Connection::exchange(HttpRequest& request, std::chrono::millise
   http::response_parser<http::string_body> parser;
   parser.header_limit(64 * 1024);
   parser.body_limit(max_body);
+  // The header first: Beast 1.74 enters the body state before it compares Content-Length with
+  // body_limit, so a read that goes on after the header would ignore the limit.
   if (!ec) {
+    done = false;
+    http::async_read_header(stream_, buffer_, parser, [&](const error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    run_until(ioc_, done);
+  }
+  if (!ec && parser.content_length() && *parser.content_length() > max_body) {
+    ec = http::error::body_limit;
+  }
+  if (!ec && !parser.is_done()) {
     done = false;
     http::async_read(stream_, buffer_, parser, [&](const error_code& e, std::size_t) {
       ec = e;

@@ -70,6 +70,7 @@ class Connection {
   boost::beast::flat_buffer buffer_;
   HostPort server_;
   bool keep_alive_ = false;
+  bool handshake_done_ = false;
   bool server_asked_for_certificate_ = false;
   std::chrono::steady_clock::time_point last_used_{};
   std::uint64_t requests_ = 0;
