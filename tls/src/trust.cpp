@@ -60,6 +60,12 @@ Result<TrustAnchors> TrustAnchors::load(const std::filesystem::path& ca_file,
   return t;
 }
 
+TrustAnchors TrustAnchors::from_certificates(std::vector<Certificate> cas) {
+  TrustAnchors t;
+  t.cas_ = std::move(cas);
+  return t;
+}
+
 std::optional<std::chrono::sys_seconds> TrustAnchors::crl_next_update() const {
   std::optional<std::chrono::sys_seconds> earliest;
   for (const auto& crl : crls_) {

@@ -22,6 +22,8 @@ class TrustAnchors {
   // chain (every level is checked). Errors name the file.
   static Result<TrustAnchors> load(const std::filesystem::path& ca_file,
                                    const std::optional<std::filesystem::path>& crl_file);
+  // Trust in these certificates, without CRLs.
+  static TrustAnchors from_certificates(std::vector<Certificate> cas);
 
   const std::vector<Certificate>& certificates() const { return cas_; }
   bool checks_crl() const { return !crls_.empty(); }
