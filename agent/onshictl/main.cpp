@@ -10,11 +10,13 @@
 
 #include "agent_client.hpp"
 #include "card_commands.hpp"
+#include "cert_commands.hpp"
 #include "exit_codes.hpp"
 #include "onshi/bytes.hpp"
 #include "onshi/config/config.hpp"
 #include "onshi/pcsc/context.hpp"
 #include "onshi/pcsc/reader_scan.hpp"
+#include "tls_commands.hpp"
 
 namespace {
 
@@ -113,8 +115,11 @@ int cmd_config_check(const std::string& path) {
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app{"onshictl: readers, cards and the onshi agent, for technicians"};
+  CLI::App app{
+      "onshictl: readers, cards, client certificates, TLS and the onshi agent, for "
+      "technicians"};
   app.require_subcommand(1);
+  app.footer(kExitCodesHelp);
   CardCommandOptions o;
   std::optional<std::string> socket;
   app.add_option("--socket", socket,
@@ -180,6 +185,72 @@ int run(int argc, char** argv) {
   std::string config_path = "/etc/onshi/onshi.toml";
   auto* check = config->add_subcommand("check", "Check a configuration file and say what is wrong");
   check->add_option("file", config_path, "The file (default /etc/onshi/onshi.toml)");
+  // The terminal's client certificates (one per 医療機関コード) in <state_dir>/certs.
+  auto* certs = app.add_subcommand(
+      "cert", "The terminal's client certificates: import a PKCS#12 file, status, rollback");
+  certs->require_subcommand(1);
+  CertCommandOptions co;
+  auto add_cert_common = [&](CLI::App* sub) {
+    sub->add_option("--config", o.config_path,
+                    "Configuration file (default /etc/onshi/onshi.toml)");
+    sub->add_flag("--json", co.json, "Machine-readable output");
+  };
+  std::string p12_file;
+  PasswordSource password;
+  auto* cert_import_cmd = certs->add_subcommand(
+      "import",
+      "Check a PKCS#12 bundle (password from the terminal, stdin or a file, never argv) and make "
+      "it the institution's current certificate; the one it replaces is kept for rollback");
+  add_cert_common(cert_import_cmd);
+  cert_import_cmd->add_option("file", p12_file, "The PKCS#12 file (.p12/.pfx)")->required();
+  cert_import_cmd->add_option(
+      "--institution", co.institution,
+      "医療機関コード (default: the one configured institution, or the one the subject matches)");
+  auto* password_file = cert_import_cmd->add_option(
+      "--password-file", password.file, "Read the password from the first line of this file");
+  auto* password_stdin = cert_import_cmd->add_flag("--password-stdin", password.from_stdin,
+                                                   "Read the password as one line from stdin");
+  password_file->excludes(password_stdin);
+  auto* cert_status_cmd = certs->add_subcommand(
+      "status",
+      "Per institution: the certificate, its validity in Japan time, days left, warning stage "
+      "and what to do next (exit 6 unless every certificate is usable)");
+  add_cert_common(cert_status_cmd);
+  auto* cert_rollback_cmd = certs->add_subcommand(
+      "rollback", "Make the previous certificate of an institution current again");
+  add_cert_common(cert_rollback_cmd);
+  cert_rollback_cmd->add_option("--institution", co.institution, "医療機関コード")->required();
+
+  // The mutual-TLS path to the eligibility system.
+  auto* tls = app.add_subcommand("tls", "The TLS path to the eligibility system: pins, checks");
+  tls->require_subcommand(1);
+  TlsCommandOptions to;
+  std::string tls_server;
+  std::optional<std::string> ca_file;
+  CLI::Option* tls_config_options[2] = {};
+  auto* tls_pin_cmd = tls->add_subcommand(
+      "pin", "The pin (sha256//…) of every certificate of a server's verified chain");
+  tls_pin_cmd->add_option("server", tls_server, "HOST:PORT, [IPv6]:PORT or an https:// URL")
+      ->required();
+  tls_pin_cmd->add_option("--ca-file", ca_file,
+                          "CA certificates (PEM) to verify the server with (default: [upstream] "
+                          "server_ca_file, else the system's trust store)");
+  tls_config_options[0] = tls_pin_cmd->add_option(
+      "--config", o.config_path,
+      "Configuration file for the proxy and server CA (default /etc/onshi/onshi.toml, if any)");
+  tls_pin_cmd->add_flag("--json", to.json, "Machine-readable output");
+  auto* tls_check_cmd = tls->add_subcommand(
+      "check",
+      "The whole path of [upstream] with the current client certificate: name resolution, TCP, "
+      "proxy, TLS handshake, pins, one request, each with its time");
+  tls_config_options[1] = tls_check_cmd->add_option(
+      "--config", o.config_path, "Configuration file (default /etc/onshi/onshi.toml)");
+  tls_check_cmd->add_option("--institution", to.institution,
+                            "Whose client certificate (default: the first institution)");
+  tls_check_cmd->add_option("--path", to.path, "The request target (default /)");
+  tls_check_cmd->add_flag("--json", to.json, "Machine-readable output");
+  auto* global_config = app.get_option("--config");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -194,6 +265,16 @@ int run(int argc, char** argv) {
     return hpki ? card_sign_hpki(o, hpki_app, digest, in, out) : card_sign(o, key, in, out);
   if (cert->parsed()) return card_certificate(o, which, out);
   if (check->parsed()) return cmd_config_check(config_path);
+  co.config_path = o.config_path;
+  co.socket = socket;
+  if (cert_import_cmd->parsed()) return cert_import(co, p12_file, password);
+  if (cert_status_cmd->parsed()) return cert_status(co);
+  if (cert_rollback_cmd->parsed()) return cert_rollback(co);
+  to.config_path = o.config_path;
+  to.config_given = global_config->count() > 0 || tls_config_options[0]->count() > 0 ||
+                    tls_config_options[1]->count() > 0;
+  if (tls_pin_cmd->parsed()) return tls_pin(to, tls_server, ca_file);
+  if (tls_check_cmd->parsed()) return tls_check(to);
   return kExitFailure;
 }
 
