@@ -154,6 +154,9 @@ Result<InstallOutcome> CertificateStore::install(const ClientIdentity& identity,
                                                  const std::string& source,
                                                  std::chrono::sys_seconds now) {
   if (auto s = check_code(institution); !s) return std::move(s).error();
+  // The state directory itself may not exist yet on a fresh terminal.
+  std::error_code parent_ec;
+  fs::create_directories(root_.parent_path(), parent_ec);
   if (auto s = ensure_directory(root_, owner_); !s) return std::move(s).error();
   const StoreLock lock(root_, owner_);
   if (!lock.locked()) return store_error(root_ / ".lock", "lock", errno);
@@ -300,6 +303,7 @@ Result<ClientIdentity> CertificateStore::load_current_identity(
 Result<StoredCertificate> CertificateStore::rollback(const std::string& institution) {
   if (auto s = check_code(institution); !s) return std::move(s).error();
   const StoreLock lock(root_, owner_);
+  if (!lock.locked()) return store_error(root_ / ".lock", "lock", errno);
   const fs::path slot = root_ / institution;
   auto prev = previous(institution);
   if (!prev) return std::move(prev).error();

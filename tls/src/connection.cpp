@@ -53,7 +53,7 @@ std::string verify_advice(long result) {
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-      return ": its CA is not among the trusted server CAs (upstream server_ca_file)";
+      return ": its CA is not in the configured server CA file (or the system's trust store)";
     default:
       return "";
   }
@@ -90,7 +90,10 @@ Error classify_tls(const error_code& ec, SSL* ssl, const HostPort& peer, bool ce
   if (ec.category() == asio::error::get_ssl_category() && reason >= SSL_AD_REASON_OFFSET &&
       reason < SSL_AD_REASON_OFFSET + 256) {
     const int alert = reason - SSL_AD_REASON_OFFSET;
-    const std::string alert_text = SSL_alert_desc_string_long(alert);
+    // OpenSSL 3.0 has no text for TLS 1.3's certificate_required (RFC 8446 §6.2).
+    const std::string alert_text = alert == SSL_AD_CERTIFICATE_REQUIRED
+                                       ? "certificate required"
+                                       : SSL_alert_desc_string_long(alert);
     switch (alert) {
       case SSL_AD_BAD_CERTIFICATE:
       case SSL_AD_UNSUPPORTED_CERTIFICATE:

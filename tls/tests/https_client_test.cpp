@@ -201,7 +201,7 @@ TEST_F(HttpsClientTest, BadServerCertificatesHaveTheirOwnErrors) {
   };
   for (const auto& c :
        {Case{"server-expired", Errc::tls_server_cert_expired, "certificate has expired"},
-        Case{"server-other-ca", Errc::tls_server_cert_invalid, "server_ca_file"},
+        Case{"server-other-ca", Errc::tls_server_cert_invalid, "configured server CA file"},
         Case{"server-wrong-name", Errc::tls_server_cert_invalid, "is not for \"127.0.0.1\""}}) {
     auto server = start_s_server(s_server_mtls(c.server));
     ASSERT_TRUE(server) << c.server;
