@@ -103,6 +103,8 @@ class ProxyConnection {
       co_return;
     }
     settings_.log.append(proxy_log_line(method, target_text, ProxyOutcome::ok));
+    boost::system::error_code ignored;
+    upstream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);  // relay at once
     if (!co_await respond(established_response())) co_return;
     // Bytes the client sent right behind its head (a pipelined ClientHello) go first.
     if (buffer_.size() > 0) {
