@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # The demo, from a fresh Debian 12 machine (as root): installs what it needs, builds onshi, and
-# shows what a technician sees with onshictl when patients' My Number cards (emulated, behind a
-# private pcscd: nothing on the system is touched) are put on the reader.
+# shows what a technician sees with onshictl when patients' My Number cards and a doctor's HPKI
+# card (emulated, behind a private pcscd: nothing on the system is touched) are put on the reader,
+# then imports the terminal's client certificate (a test PKI) and checks the mutual-TLS path to a
+# reference server on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh test
 cmake --preset release >/dev/null
 cmake --build --preset release -j "${ONSHI_JOBS:-2}" --target onshictl onshi-simrig onshi-jpki-personas \
-  onshi-hpki-personas
+  onshi-hpki-personas onshi-tls-testserver
 
 build=build/release
 personas=$(mktemp -d /tmp/onshi-demo.XXXXXX)
-trap 'rm -rf "$personas"' EXIT
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$personas"
+}
+trap cleanup EXIT
 # No onshid runs in this demo: onshictl says so and acts on the hardware itself.
 export ONSHI_API_SOCKET=$personas/no-onshid.sock
 
@@ -58,3 +65,53 @@ hpki_pin=$(sed -n '/"signature"/,/"authentication"/s/.*"value": "\([^"]*\)".*/\1
 
 step "the same card info, as JSON for scripts"
 rig jpki-card "$build/agent/onshictl card info --json"
+
+step "the terminal's client certificate: a test PKI standing in for the 共通認証局 (tests/sim/pki)"
+pki=$personas/pki
+bash tests/sim/pki/onshi-test-pki "$pki" >/dev/null
+pin_line() { sed -n "s|^$1 ||p" "$pki/pins.txt"; }
+"$build/tests/sim/tlsserver/onshi-tls-testserver" --listen 127.0.0.1:0 --port-file "$personas/port" \
+  --cert "$pki/server/server.pem" --key "$pki/server/server.key" --chain "$pki/intermediate-ca.pem" \
+  --client-ca "$pki/ca-chain.pem" --crl "$pki/crl.pem" 2>"$personas/server.log" &
+server_pid=$!
+for _ in $(seq 50); do [ -s "$personas/port" ] && break; sleep 0.1; done
+port=$(head -1 "$personas/port")
+write_config() {
+  cat > "$personas/onshi.toml" <<EOF
+terminal_name = "受付1号機"
+state_dir = "$personas/state"
+test_mode = true
+[[institutions]]
+code = "2714206386"
+name = "オンシ内科クリニック"
+[certificates]
+ca_file = "$pki/ca-chain.pem"
+crl_file = "$pki/crl.pem"
+[upstream]
+url = "https://localhost:$port/"
+pins = ["$1", "$2"]
+server_ca_file = "$pki/root-ca.pem"
+EOF
+}
+write_config "$(pin_line intermediate-ca.pem)" "$(pin_line root-ca.pem)"
+ctl() { "$build/agent/onshictl" "$@" --config "$personas/onshi.toml"; }
+
+step "onshictl cert import: a revoked certificate is refused (password on stdin, never argv)"
+ctl cert import "$pki/clients/revoked.p12" --password-stdin < "$pki/clients/password" ||
+  echo "(exit $?: nothing was stored)"
+
+step "onshictl cert import: the terminal's certificate, exported with legacy encryption"
+ctl cert import "$pki/clients/legacy.p12" --password-stdin < "$pki/clients/password"
+
+step "onshictl cert status: days left in Japan time, warning stage, next action"
+ctl cert status
+
+step "onshictl tls pin: one pin per certificate of the server's verified chain"
+ctl tls pin "localhost:$port" --ca-file "$pki/root-ca.pem"
+
+step "onshictl tls check: the whole path, mutual TLS, pinned on the intermediate CA"
+ctl tls check --path /echo
+
+step "the same check with pins the server's chain does not match: fatal, never a warning"
+write_config "$(pin_line other-ca.pem)" "$(pin_line intermediate-b.pem)"
+ctl tls check --path /echo || echo "(exit $?)"
