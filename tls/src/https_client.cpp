@@ -54,6 +54,16 @@ std::optional<std::string> Response::header(std::string_view name) const {
   return std::nullopt;
 }
 
+Status Response::expect_success() const {
+  if (status < 400) return {};
+  std::string excerpt;
+  for (char c : body.substr(0, 200)) excerpt += (c >= 0x20 && c < 0x7F) ? c : ' ';
+  return Error(
+      Errc::http_status,
+      fmt::format("the server answered HTTP {}{}{}", status, excerpt.empty() ? "" : ": ", excerpt),
+      status);
+}
+
 struct HttpsClient::Impl {
   ClientOptions options;
   detail::HttpsUrl url;
@@ -353,6 +363,12 @@ Probe HttpsClient::probe(const std::optional<Request>& request, bool check_pins)
     out.response = std::move(*response);
   }
   return out;
+}
+
+std::optional<Sha256> HttpsClient::identity_fingerprint() const {
+  const std::lock_guard lock(impl_->mutex);
+  if (!impl_->identity) return std::nullopt;
+  return impl_->identity->leaf.fingerprint();
 }
 
 ClientStats HttpsClient::stats() const {

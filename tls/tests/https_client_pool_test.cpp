@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "onshi/tls/certificate_store.hpp"
 #include "onshi/tls/https_client.hpp"
 #include "tls_servers.hpp"
 
@@ -250,6 +251,67 @@ TEST_F(HttpsClientPoolTest, ProxyRefusalIsNamed) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::proxy_refused);
   EXPECT_NE(r.error().message.find("403"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace onshi::tls
+
+namespace onshi::tls {
+namespace {
+
+using namespace testing;
+
+TEST_F(HttpsClientPoolTest, ARunningClientPicksUpAnImportWithoutRestart) {
+  auto server = start_testserver(server_args());
+  ASSERT_TRUE(server);
+  char pattern[] = "/tmp/onshi-reload-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::filesystem::path dir = pattern;
+  CertificateStore store(dir / "certs");
+  const std::string code = institution("a");
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  ASSERT_TRUE(store.install(bundle("good-rsa"), code, "good-rsa.p12", now));
+  auto identity = store.load_current_identity(code);
+  ASSERT_TRUE(identity);
+  auto client = HttpsClient::create(options_for("127.0.0.1", server->port), std::move(*identity));
+  ASSERT_TRUE(client);
+  EXPECT_EQ(body_of((*client)->request(Request::get("/echo")))["client_fingerprint_sha256"],
+            hex(bundle("good-rsa").leaf.fingerprint()));
+  // Nothing changed yet: no switch.
+  auto changed = reload_identity(**client, store, code);
+  ASSERT_TRUE(changed);
+  EXPECT_FALSE(*changed);
+  // An import (onshictl cert import) while the client runs, then the reload.
+  ASSERT_TRUE(store.install(bundle("renewed"), code, "renewed.p12", now + std::chrono::seconds(1)));
+  changed = reload_identity(**client, store, code);
+  ASSERT_TRUE(changed) << changed.error().to_string();
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(body_of((*client)->request(Request::get("/echo")))["client_fingerprint_sha256"],
+            hex(bundle("renewed").leaf.fingerprint()));
+  // Rollback, and the client follows again.
+  ASSERT_TRUE(store.rollback(code));
+  ASSERT_TRUE(reload_identity(**client, store, code));
+  EXPECT_EQ(body_of((*client)->request(Request::get("/echo")))["client_fingerprint_sha256"],
+            hex(bundle("good-rsa").leaf.fingerprint()));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(HttpsClientPoolTest, ErrorStatusesBecomeHttpStatusErrorsOnRequest) {
+  auto server = start_testserver(server_args());
+  ASSERT_TRUE(server);
+  auto client = HttpsClient::create(options_for("127.0.0.1", server->port), bundle("good-rsa"));
+  ASSERT_TRUE(client);
+  auto ok = (*client)->request(Request::get("/echo"));
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->expect_success());
+  auto bad = (*client)->request(Request::get("/status/503"));
+  ASSERT_TRUE(bad);
+  const auto s = bad->expect_success();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::http_status);
+  EXPECT_EQ(s.error().native, 503);
+  EXPECT_NE(s.error().message.find("HTTP 503"), std::string::npos);
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ struct Response {
   int attempts = 1;
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
+  // Errc::http_status for 4xx/5xx, with the status and the start of the body (printable ASCII).
+  Status expect_success() const;
 };
 
 // One step of a connection, for `onshictl tls check`.
@@ -119,6 +121,8 @@ class HttpsClient {
   // Rotation and SIGHUP reload.
   Status set_identity(std::optional<ClientIdentity> identity);
   void set_pins(std::vector<Sha256> pins);
+  // The fingerprint of the client certificate new connections present, if any.
+  std::optional<Sha256> identity_fingerprint() const;
 
   // A fresh connection through every step, without the connection pool. With `check_pins`
   // false the chain is still verified (CA, name, dates) but not pinned: for `tls pin`.
