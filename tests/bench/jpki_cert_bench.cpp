@@ -4,10 +4,7 @@
 // what reaches the card) and the wall time from exec to exit. Figures for the README, no asserts.
 //
 //   jpki_cert_bench ONSHICTL PERSONA_DIR [runs=15]
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,12 +13,11 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "onshi/pcsc/context.hpp"
 #include "onshi/sim/persona.hpp"
 #include "onshi/sim/private_pcscd.hpp"
 #include "onshi/sim/vpcd_card_slot.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -33,31 +29,6 @@ struct Runs {
   std::vector<std::size_t> apdus;
   int failures = 0;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-// Runs argv with stdout/stderr to /dev/null; returns the exit status and the wall time.
-std::pair<int, double> run(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  if (std::getenv("ONSHI_BENCH_VERBOSE") == nullptr)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  const auto t0 = Clock::now();
-  pid_t pid = 0;
-  int status = -1;
-  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0)
-    ::waitpid(pid, &status, 0);
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  posix_spawn_file_actions_destroy(&actions);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ms};
-}
 
 // Waits until pcscd reports the card in the reader present (or gone): its ~400 ms presence poll
 // must have seen the change, so the timed run starts with the card known, as at a reception desk.
@@ -90,7 +61,7 @@ void measure(Runs& runs, const onshi::sim::Persona& persona, int port, const std
     return;
   }
   const std::size_t before = slot.apdu_count();
-  const auto [status, ms] = run(command);
+  const auto [status, ms] = onshi::bench::run_process(command);
   if (status != 0) ++runs.failures;
   runs.ms.push_back(ms);
   runs.apdus.push_back(slot.apdu_count() - before);
@@ -105,7 +76,7 @@ void print(const char* name, const Runs& r) {
       "{:<44} runs={:<3} failures={} APDUs={}{} median={:7.1f} ms min={:7.1f} ms max={:7.1f} ms\n",
       name, r.ms.size(), r.failures, apdus.empty() ? 0 : apdus.front(),
       apdus.empty() || apdus.front() == apdus.back() ? "" : fmt::format("..{}", apdus.back()),
-      median(r.ms), r.ms.empty() ? 0 : *std::min_element(r.ms.begin(), r.ms.end()),
+      onshi::bench::median(r.ms), r.ms.empty() ? 0 : *std::min_element(r.ms.begin(), r.ms.end()),
       r.ms.empty() ? 0 : *std::max_element(r.ms.begin(), r.ms.end()));
 }
 

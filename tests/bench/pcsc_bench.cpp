@@ -32,15 +32,18 @@ double percentile(std::vector<double> v, double p) {
 void print_stats(const char* what, const std::vector<double>& ms) {
   double sum = 0;
   for (double x : ms) sum += x;
-  fmt::print("{:<34} n={:<5} mean={:8.3f} ms  median={:8.3f} ms  p99={:8.3f} ms  max={:8.3f} ms\n", what,
-             ms.size(), sum / static_cast<double>(ms.size()), percentile(ms, 0.5), percentile(ms, 0.99),
-             *std::max_element(ms.begin(), ms.end()));
+  fmt::print("{:<34} n={:<5} mean={:8.3f} ms  median={:8.3f} ms  p99={:8.3f} ms  max={:8.3f} ms\n",
+             what, ms.size(), sum / static_cast<double>(ms.size()), percentile(ms, 0.5),
+             percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()));
 }
 
-double since_ms(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double since_ms(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 onshi::sim::Card make_card() {
-  auto persona = onshi::sim::load_persona_file(std::string(ONSHI_CARDSIM_PERSONA_DIR) + "/generic.json");
+  auto persona =
+      onshi::sim::load_persona_file(std::string(ONSHI_CARDSIM_PERSONA_DIR) + "/generic.json");
   if (!persona) {
     fmt::print(stderr, "{}\n", persona.error().to_string());
     std::exit(1);
@@ -73,7 +76,8 @@ int main(int argc, char** argv) {
   monitor.start();
   auto wait_event = [&](onshi::pcsc::MonitorEvent::Kind kind) {
     std::unique_lock lock(mutex);
-    const bool ok = cv.wait_for(lock, 10s, [&] { return std::find(seen.begin(), seen.end(), kind) != seen.end(); });
+    const bool ok = cv.wait_for(
+        lock, 10s, [&] { return std::find(seen.begin(), seen.end(), kind) != seen.end(); });
     seen.clear();
     return ok;
   };
@@ -103,8 +107,8 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(1s);
   auto context = onshi::pcsc::Context::establish();
   if (!context) return 1;
-  auto card = onshi::pcsc::Card::connect(std::make_shared<onshi::pcsc::Context>(std::move(context).value()),
-                                         daemon.reader(0));
+  auto card = onshi::pcsc::Card::connect(
+      std::make_shared<onshi::pcsc::Context>(std::move(context).value()), daemon.reader(0));
   if (!card) {
     fmt::print(stderr, "{}\n", card.error().to_string());
     return 1;

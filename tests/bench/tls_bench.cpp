@@ -5,11 +5,8 @@
 // in the same run. Prints medians and the resident memory before and after; no asserts.
 //
 //   tls_bench PKI_DIR [runs=50]
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,11 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "onshi/sim/test_process.hpp"
 #include "onshi/tls/client_identity.hpp"
 #include "onshi/tls/https_client.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -31,14 +27,10 @@ using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 using namespace onshi;
 using namespace onshi::tls;
+using bench::median;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 long rss_kib() {
@@ -55,23 +47,6 @@ std::string read_text(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-int run_quiet(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 Result<sim::TestProcess> server(const fs::path& pki, const std::vector<std::string>& extra,
@@ -166,9 +141,9 @@ int main(int argc, char** argv) {
       fmt::format("https://localhost:{}/echo", keep_alive->port())};
   int curl_failures = 0;
   for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
-    curl_failures += run_quiet(curl_args) == 0 ? 0 : 1;
-    curl.push_back(ms_since(start));
+    const auto [status, ms] = bench::run_process(curl_args);
+    curl_failures += status == 0 ? 0 : 1;
+    curl.push_back(ms);
   }
 
   fmt::print(

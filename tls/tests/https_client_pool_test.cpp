@@ -18,12 +18,8 @@ namespace {
 using namespace testing;
 using namespace std::chrono_literals;
 
-ClientIdentity bundle(const std::string& name) {
-  auto id = open_pkcs12(read_bytes(client_p12(name)), password());
-  EXPECT_TRUE(id) << name;
-  return std::move(*id);
-}
-
+// onshi-tls-testserver with the test PKI's server certificate, requiring a client certificate
+// checked against the chain and the CRLs.
 std::vector<std::string> server_args(std::vector<std::string> extra = {}) {
   const auto d = pki_dir().string();
   std::vector<std::string> args = {"--cert",      d + "/server/server.pem",
@@ -33,19 +29,6 @@ std::vector<std::string> server_args(std::vector<std::string> extra = {}) {
                                    "--crl",       d + "/crl.pem"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
-}
-
-ClientOptions options_for(const std::string& host, std::uint16_t port) {
-  ClientOptions o;
-  o.base_url = "https://" + host + ":" + std::to_string(port);
-  o.pins = {pin_digest("intermediate-ca.pem")};
-  o.test_mode = true;
-  o.server_ca_file = pki_dir() / "root-ca.pem";
-  o.connect_timeout = 3000ms;
-  o.handshake_timeout = 3000ms;
-  o.request_timeout = 5000ms;
-  o.retry_backoff = 10ms;
-  return o;
 }
 
 nlohmann::json body_of(const Result<Response>& r) {

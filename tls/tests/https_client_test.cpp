@@ -23,25 +23,6 @@ namespace {
 using namespace testing;
 using namespace std::chrono_literals;
 
-ClientIdentity bundle(const std::string& name) {
-  auto id = open_pkcs12(read_bytes(client_p12(name)), password());
-  EXPECT_TRUE(id) << name << ": " << (id ? "" : id.error().to_string());
-  return std::move(*id);
-}
-
-ClientOptions options_for(const std::string& host, std::uint16_t port) {
-  ClientOptions o;
-  o.base_url = "https://" + host + ":" + std::to_string(port);
-  o.pins = {pin_digest("intermediate-ca.pem")};
-  o.test_mode = true;
-  o.server_ca_file = pki_dir() / "root-ca.pem";
-  o.connect_timeout = 3000ms;
-  o.handshake_timeout = 3000ms;
-  o.request_timeout = 5000ms;
-  o.retry_backoff = 10ms;
-  return o;
-}
-
 // s_server's -CRL takes one CRL; its -CAfile loads certificates and CRLs alike, so the CA file
 // it gets is the chain followed by every CRL of the test PKI.
 std::string ca_and_crls_file() {

@@ -13,6 +13,8 @@
 
 #include "onshi/sim/test_process.hpp"
 #include "onshi/tls/certificate.hpp"
+#include "onshi/tls/client_identity.hpp"
+#include "onshi/tls/https_client.hpp"
 #include "test_pki.hpp"
 
 namespace onshi::tls::testing {
@@ -79,6 +81,29 @@ inline Sha256 pin_digest(const std::string& file) {
   auto certs = Certificate::load_pem_file(pki_dir() / file);
   EXPECT_TRUE(certs) << file;
   return certs ? (*certs)[0].spki_sha256() : Sha256{};
+}
+
+// A client bundle of the test PKI, opened.
+inline ClientIdentity bundle(const std::string& name) {
+  auto id = open_pkcs12(read_bytes(client_p12(name)), password());
+  EXPECT_TRUE(id) << name << ": " << (id ? "" : id.error().to_string());
+  return std::move(*id);
+}
+
+// A test-mode client for host:port, trusting the test root and pinning the intermediate, with
+// short deadlines.
+inline ClientOptions options_for(const std::string& host, std::uint16_t port) {
+  using namespace std::chrono_literals;
+  ClientOptions o;
+  o.base_url = "https://" + host + ":" + std::to_string(port);
+  o.pins = {pin_digest("intermediate-ca.pem")};
+  o.test_mode = true;
+  o.server_ca_file = pki_dir() / "root-ca.pem";
+  o.connect_timeout = 3000ms;
+  o.handshake_timeout = 3000ms;
+  o.request_timeout = 5000ms;
+  o.retry_backoff = 10ms;
+  return o;
 }
 
 }  // namespace onshi::tls::testing
