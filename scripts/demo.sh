@@ -87,6 +87,7 @@ name = "オンシ内科クリニック"
 [certificates]
 ca_file = "$pki/ca-chain.pem"
 crl_file = "$pki/crl.pem"
+owner = "nobody"  # onshid's user on a terminal; an import run as root hands the store to it
 [upstream]
 url = "https://localhost:$port/"
 pins = ["$1", "$2"]

@@ -356,11 +356,12 @@ Status Connection::open(const HostPort& server, const std::optional<HostPort>& p
     if (!chain.empty() && pinned_positions().empty()) {
       std::string found;
       for (std::size_t i = 0; i < chain.size(); ++i) {
-        found += fmt::format("\n  [{}] {} {}", i, chain[i].pin(), chain[i].subject());
+        found += fmt::format("{} [{}] {} ({})", i == 0 ? "" : ";", i, chain[i].pin(),
+                             chain[i].subject());
       }
       return fail(Errc::tls_pin_mismatch,
                   fmt::format("no key of {}'s verified chain matches a configured pin; the chain "
-                              "has:{}",
+                              "has{}",
                               server.authority(), found));
     }
     record("pins", start,
