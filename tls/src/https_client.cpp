@@ -209,15 +209,18 @@ struct HttpsClient::Impl {
 
 namespace {
 
-bool retriable(Errc code) {
-  switch (code) {
+bool retriable(const Error& e) {
+  switch (e.code) {
     case Errc::net_resolve:
     case Errc::net_refused:
     case Errc::net_unreachable:
     case Errc::net_timeout:
     case Errc::net_closed:
-    case Errc::proxy_refused:
       return true;
+    case Errc::proxy_refused:
+      // A proxy that is overloaded or cannot reach the server (5xx) may do better next time; a
+      // refusal (403, 407) will not.
+      return !e.native || *e.native >= 500;
     default:
       return false;  // pins, certificates, clock, HTTP answers: retrying cannot help
   }
@@ -271,7 +274,7 @@ Result<Response> HttpsClient::request(const Request& request) {
       auto fresh = d.connect(nullptr, true, true);
       if (!fresh) {
         last = std::move(fresh).error();
-        if (!retriable(last->code) || attempt == max_attempts) break;
+        if (!retriable(*last) || attempt == max_attempts) break;
         {
           const std::lock_guard lock(d.mutex);
           ++d.stats.retries;
@@ -293,7 +296,7 @@ Result<Response> HttpsClient::request(const Request& request) {
       last = std::move(response).error();
       // A pooled connection the server closed meanwhile: one more try on a fresh one, at once.
       const bool stale = reused && last->code == Errc::net_closed;
-      if (!request.idempotent() || !(stale || retriable(last->code)) || attempt == max_attempts) {
+      if (!request.idempotent() || !(stale || retriable(*last)) || attempt == max_attempts) {
         break;
       }
       {

@@ -227,13 +227,14 @@ TEST_F(HttpsClientPoolTest, ProxyRefusalIsNamed) {
   ASSERT_TRUE(proxy);
   auto o = options_for("localhost", server->port);
   o.proxy.url = "http://127.0.0.1:" + std::to_string(proxy->port);
-  o.max_attempts = 1;
   auto client = HttpsClient::create(o, bundle("good-rsa"));
   ASSERT_TRUE(client);
   auto r = (*client)->request(Request::get("/echo"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::proxy_refused);
   EXPECT_NE(r.error().message.find("403"), std::string::npos) << r.error().message;
+  // A refusal is not retried, even for a GET.
+  EXPECT_EQ((*client)->stats().retries, 0u);
 }
 
 }  // namespace
