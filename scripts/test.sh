@@ -4,24 +4,26 @@
 # emulators: nothing on the system is touched), the unit tests again under ASan+UBSan, and
 # each fuzz target for a short run with clang-14.
 #
-#   ONSHI_FUZZ_SECONDS=10   seconds per fuzz target (0 skips fuzzing)
+#   ONSHI_FUZZ_SECONDS=6    seconds per fuzz target (0 skips fuzzing)
 #   ONSHI_JOBS=2            parallel build and test jobs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${ONSHI_JOBS:-2}
-fuzz_seconds=${ONSHI_FUZZ_SECONDS:-10}
+fuzz_seconds=${ONSHI_FUZZ_SECONDS:-6}
 
 started=$(date +%s)
 step() { printf '\n=== %s (at %ds)\n' "$*" $(($(date +%s) - started)); }
 
-# Runs a ctest preset and adds its counts to the totals printed at the end.
+# Runs a ctest preset (with any further ctest arguments) and adds its counts to the totals
+# printed at the end.
 passed=0
 failed=0
 run_ctest() {
-  local log status=0
+  local log status=0 preset=$1
+  shift
   log=$(mktemp)
-  ctest --preset "$1" -j "$jobs" 2>&1 | tee "$log" || status=$?
+  ctest --preset "$preset" -j "$jobs" "$@" 2>&1 | tee "$log" || status=$?
   local line total bad
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1)
   rm -f "$log"
@@ -46,8 +48,9 @@ run_ctest ci
 
 step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs"
-run_ctest asan
+# Only the unit-test executables (not the tools and servers the integration tests use).
+cmake --build --preset asan -j "$jobs" --target onshi_unit_tests
+run_ctest asan -L unit
 
 if [ "$fuzz_seconds" -gt 0 ]; then
   step "fuzz targets (clang-14, ${fuzz_seconds}s each)"

@@ -15,7 +15,6 @@
 #include <sstream>
 
 #include "onshi/japan_time.hpp"
-#include "onshi/tls/https_client.hpp"
 
 namespace onshi::tls {
 namespace {
@@ -317,17 +316,6 @@ Result<StoredCertificate> CertificateStore::rollback(const std::string& institut
   }
   if (auto s = sync_directory(slot); !s) return std::move(s).error();
   return current(institution);
-}
-
-Result<bool> reload_identity(HttpsClient& client, const CertificateStore& store,
-                             const std::string& institution) {
-  auto stored = store.current(institution);
-  if (!stored) return std::move(stored).error();
-  if (client.identity_fingerprint() == stored->leaf.fingerprint()) return false;
-  auto identity = store.load_current_identity(institution);
-  if (!identity) return std::move(identity).error();
-  if (auto s = client.set_identity(std::move(*identity)); !s) return std::move(s).error();
-  return true;
 }
 
 std::vector<std::string> CertificateStore::institutions() const {

@@ -17,9 +17,9 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
 }
 
 bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(host, ec);
-  return !ec;
+  unsigned char address[16];
+  return inet_pton(AF_INET, host.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), address) == 1;
 }
 
 }  // namespace

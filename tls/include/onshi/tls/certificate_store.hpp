@@ -76,12 +76,4 @@ class CertificateStore {
   std::optional<StoreOwner> owner_;
 };
 
-class HttpsClient;
-
-// What a reload (SIGHUP, or an import's notice to the agent) does for one institution: when the
-// store's current certificate differs from the one `client` presents, the client switches to it
-// (requests already running finish on the old one). Returns whether it changed.
-Result<bool> reload_identity(HttpsClient& client, const CertificateStore& store,
-                             const std::string& institution);
-
 }  // namespace onshi::tls

@@ -20,6 +20,7 @@
 
 #include "onshi/result.hpp"
 #include "onshi/tls/certificate.hpp"
+#include "onshi/tls/certificate_store.hpp"
 #include "onshi/tls/client_identity.hpp"
 
 namespace onshi::tls {
@@ -137,5 +138,11 @@ class HttpsClient {
   explicit HttpsClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// What a reload (SIGHUP, or an import's notice to the agent) does for one institution: when the
+// store's current certificate differs from the one `client` presents, the client switches to it
+// (requests already running finish on the old one). Returns whether it changed.
+Result<bool> reload_identity(HttpsClient& client, const CertificateStore& store,
+                             const std::string& institution);
 
 }  // namespace onshi::tls
