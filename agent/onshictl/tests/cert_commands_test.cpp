@@ -2,6 +2,7 @@
 // `cert status` reports for missing, current, expiring, previous and tampered certificates (on a
 // store in a temporary directory, with certificates made here).
 #include "cert_commands.hpp"
+#include "one_shot_agent.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -230,51 +231,7 @@ TEST(CertCommands, StoreCodesNotConfiguredAreListed) {
   EXPECT_EQ(report["unconfigured_in_store"][0], kCodeB);
 }
 
-// A stand-in onshid: accepts one connection, keeps the request head, answers `reply`.
-class FakeAgent {
- public:
-  explicit FakeAgent(std::string reply) : reply_(std::move(reply)) {
-    path_ = fs::temp_directory_path() / ("onshictl-reload-" + std::to_string(::getpid()) + ".sock");
-    fs::remove(path_);
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 1), 0);
-    thread_ = std::thread([this] {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      char buf[4096];
-      while (request_.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        request_.append(buf, static_cast<std::size_t>(n));
-      }
-      (void)::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
-      ::close(c);
-    });
-  }
-  ~FakeAgent() {
-    ::shutdown(fd_, SHUT_RDWR);
-    thread_.join();
-    ::close(fd_);
-    fs::remove(path_);
-  }
-  const fs::path& path() const { return path_; }
-  std::string request() {
-    thread_.join();
-    thread_ = std::thread([] {});
-    return request_;
-  }
-
- private:
-  std::string reply_;
-  fs::path path_;
-  int fd_ = -1;
-  std::thread thread_;
-  std::string request_;
-};
+using FakeAgent = testing::OneShotAgent;
 
 TEST(CertCommands, ReloadWithoutAgentIsNotAnError) {
   const auto notice = notify_agent_reload("/nonexistent/onshi-api.sock", "the new certificate");
