@@ -30,5 +30,14 @@ TEST(HttpDate, FormatRoundTrips) {
   EXPECT_EQ(parse_http_date(format_http_date(t)), t);
 }
 
+TEST(HttpDate, FormatsLeapDaysTheEpochAndBeforeIt) {
+  EXPECT_EQ(format_http_date(sys_days{year{2000} / February / 29} + hours{23} + minutes{59} +
+                             seconds{59}),
+            "Tue, 29 Feb 2000 23:59:59 GMT");
+  EXPECT_EQ(format_http_date(sys_days{year{1970} / January / 1}), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(format_http_date(sys_days{year{1969} / December / 31} + hours{12}),
+            "Wed, 31 Dec 1969 12:00:00 GMT");
+}
+
 }  // namespace
 }  // namespace onshi::tls

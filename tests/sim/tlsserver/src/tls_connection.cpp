@@ -17,8 +17,8 @@
 #include <string>
 
 #include "host_port.hpp"
-#include "http_date.hpp"
 #include "log_line.hpp"
+#include "onshi/tls/http_date.hpp"
 #include "peer_identity.hpp"
 #include "routes.hpp"
 
@@ -66,7 +66,8 @@ std::string handshake_summary(const ConnectionInfo& info) {
 void finish_headers(Response& response, const ServerSettings& settings, bool keep_alive) {
   if (settings.send_date) {
     response.set(http::field::date,
-                 imf_fixdate(std::chrono::system_clock::now() + settings.date_offset));
+                 onshi::tls::format_http_date(std::chrono::floor<std::chrono::seconds>(
+                     std::chrono::system_clock::now() + settings.date_offset)));
   }
   response.set(http::field::server, "onshi-tls-testserver");
   response.keep_alive(keep_alive);
