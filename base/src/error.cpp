@@ -89,6 +89,14 @@ constexpr std::array kTable{
     ErrcInfo{Errc::http_status, "http_status", "the server answered with an HTTP error status"},
     ErrcInfo{Errc::http_malformed, "http_malformed",
              "the server's HTTP answer could not be parsed"},
+    ErrcInfo{Errc::elig_message_invalid, "elig_message_invalid",
+             "an XmlMsg message is malformed or carries a value outside its code table"},
+    ErrcInfo{Errc::elig_rejected, "elig_rejected",
+             "the eligibility system ended the request abnormally (SegmentOfResult 9)"},
+    ErrcInfo{Errc::elig_not_ready, "elig_not_ready",
+             "the eligibility system is still processing the request (SegmentOfResult 2)"},
+    ErrcInfo{Errc::elig_unauthorized, "elig_unauthorized",
+             "the eligibility system refused the access token (missing, expired or revoked)"},
 };
 
 constexpr bool table_is_dense() {
@@ -98,7 +106,7 @@ constexpr bool table_is_dense() {
   return true;
 }
 static_assert(table_is_dense(), "kTable must list every Errc in declaration order");
-static_assert(kTable.size() == static_cast<std::size_t>(Errc::http_malformed) + 1,
+static_assert(kTable.size() == static_cast<std::size_t>(Errc::elig_unauthorized) + 1,
               "kTable must cover every Errc");
 
 }  // namespace

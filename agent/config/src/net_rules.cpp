@@ -1,7 +1,7 @@
 // Rules for the upstream connection: URLs and SPKI pins.
 #include <fmt/format.h>
 
-#include "base64.hpp"
+#include "onshi/base64.hpp"
 #include "rules.hpp"
 
 namespace onshi::config::detail {
@@ -153,7 +153,7 @@ Reason pin_problem(std::string_view text) {
   if (text.substr(0, kPinPrefix.size()) != kPinPrefix) {
     return "must have the form sha256//<base64 SHA-256 of the server's public key (SPKI)>";
   }
-  const auto digest = decode_base64(text.substr(kPinPrefix.size()));
+  const auto digest = from_base64(text.substr(kPinPrefix.size()));
   if (!digest) {
     return "is not valid base64 after \"sha256//\" (standard alphabet, '=' padded, as "
            "`openssl enc -base64` prints it)";
@@ -166,7 +166,7 @@ Reason pin_problem(std::string_view text) {
 
 std::optional<std::array<std::uint8_t, 32>> decode_pin(std::string_view text) {
   if (pin_problem(text)) return std::nullopt;
-  const auto digest = decode_base64(text.substr(kPinPrefix.size()));
+  const auto digest = from_base64(text.substr(kPinPrefix.size()));
   std::array<std::uint8_t, 32> out{};
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = (*digest)[i];
   return out;

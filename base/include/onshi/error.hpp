@@ -77,6 +77,11 @@ enum class Errc : std::uint16_t {
   clock_skew,
   http_status,
   http_malformed,
+  // the eligibility system's messages (eligibility-system.md §1.4, §1.10)
+  elig_message_invalid,
+  elig_rejected,
+  elig_not_ready,
+  elig_unauthorized,
 };
 
 struct ErrcInfo {
