@@ -124,7 +124,10 @@ int main(int argc, char** argv) {
   }
 
   // Declared before the io_context: connections still pending when it is destroyed refer to it.
-  ts::ServerState state{*context, {}, {}, 0};
+  ts::ServerState state{*context, {}, {}, 0, {}, {}};
+  state.handler = [&state](const ts::Request& request, const ts::ConnectionInfo& connection) {
+    return ts::route(request, connection, state.stats);
+  };
   state.settings.idle_timeout = std::chrono::seconds(o.idle_timeout);
   if (o.close_after > 0) state.settings.close_after = o.close_after;
   state.settings.date_offset = std::chrono::seconds(o.date_offset);

@@ -20,12 +20,31 @@ std::string rfc2253_name(const X509_NAME* name) {
                                      : std::string();
 }
 
+namespace {
+std::vector<std::pair<std::string, std::string>> name_entries(const X509_NAME* name) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
+    const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
+    const char* short_name = nid == NID_undef ? "?" : OBJ_nid2sn(nid);
+    unsigned char* utf8 = nullptr;
+    const int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
+    if (length < 0) continue;
+    entries.emplace_back(short_name,
+                         std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length)));
+    OPENSSL_free(utf8);
+  }
+  return entries;
+}
+}  // namespace
+
 PeerIdentity peer_identity(SSL* ssl) {
   PeerIdentity identity;
   const std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(ssl),
                                                          &X509_free);
   if (!cert) return identity;
   identity.subject = rfc2253_name(X509_get_subject_name(cert.get()));
+  identity.subject_entries = name_entries(X509_get_subject_name(cert.get()));
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   if (X509_digest(cert.get(), EVP_sha256(), digest.data(), &length) == 1) {

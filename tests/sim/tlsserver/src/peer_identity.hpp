@@ -7,12 +7,17 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace onshi::sim::tlsserver {
 
 struct PeerIdentity {
   std::optional<std::string> subject;             // RFC 2253, e.g. "CN=client,O=onshi"
   std::optional<std::string> fingerprint_sha256;  // lowercase hex of SHA-256 over the DER
+  // The subject's attributes in certificate order, short name and UTF-8 value ("CN",
+  // "2714206386"), unescaped (RFC 2253 escapes non-ASCII).
+  std::vector<std::pair<std::string, std::string>> subject_entries;
 };
 
 // The client certificate of an established connection (also after resumption); empty when the

@@ -29,6 +29,12 @@ struct ConnectionInfo {
 struct Reply {
   Response response;
   std::chrono::milliseconds delay{0};  // /slow: answer only after this long
+  // Instead of answering, reset the TCP connection (RST): a fault test's "connection reset".
+  bool reset_connection = false;
+  // Send the serialized response in pieces of this many bytes with this pause before each one
+  // after the first (a fault test's "slow body"); 0 bytes sends it at once.
+  std::size_t trickle_bytes = 0;
+  std::chrono::milliseconds trickle_pause{0};
 };
 
 // The longest /slow?ms= the server accepts.

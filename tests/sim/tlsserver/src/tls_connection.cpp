@@ -4,6 +4,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -14,6 +15,9 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
+#include <array>
+#include <sstream>
 #include <string>
 
 #include "host_port.hpp"
@@ -82,6 +86,10 @@ class Connection {
         stream_(beast::tcp_stream(std::move(socket)), state.tls) {}
 
   asio::awaitable<void> run() {
+    if (state_.refuse_handshake && state_.refuse_handshake()) {
+      co_await refuse_handshake();
+      co_return;
+    }
     if (!co_await handshake()) co_return;
     const bool graceful = co_await serve_requests();
     if (graceful) co_await shutdown();
@@ -120,6 +128,45 @@ class Connection {
     co_return true;
   }
 
+  // Reads the ClientHello's first record and answers with a fatal handshake_failure alert
+  // (RFC 8446 §6.2), as a TLS front end refusing a client does.
+  asio::awaitable<void> refuse_handshake() {
+    ++state_.stats.failed_handshakes;
+    std::array<unsigned char, 512> hello{};
+    boost::system::error_code ec;
+    transport().expires_after(state_.settings.idle_timeout);
+    co_await transport().async_read_some(asio::buffer(hello), use_ec(ec));
+    static constexpr std::array<unsigned char, 7> kAlert{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+    co_await asio::async_write(transport(), asio::buffer(kAlert), use_ec(ec));
+    transport().socket().shutdown(tcp::socket::shutdown_both, ec);
+    logf("conn {} from {}: handshake refused (fault: handshake_failure alert)", id_, peer_);
+  }
+
+  // Ends the connection with a TCP RST: SO_LINGER 0, then close.
+  void reset() {
+    boost::system::error_code ec;
+    transport().socket().set_option(asio::socket_base::linger(true, 0), ec);
+    transport().socket().close(ec);
+  }
+
+  // The response in pieces with a pause before each but the first.
+  asio::awaitable<boost::system::error_code> write_trickled(const Reply& reply) {
+    std::ostringstream serialized;
+    serialized << reply.response;
+    const std::string bytes = serialized.str();
+    boost::system::error_code ec;
+    for (std::size_t at = 0; at < bytes.size() && !ec; at += reply.trickle_bytes) {
+      if (at > 0) {
+        asio::steady_timer timer(stream_.get_executor(), reply.trickle_pause);
+        co_await timer.async_wait(use_ec(ec));
+      }
+      const auto piece = std::min(reply.trickle_bytes, bytes.size() - at);
+      transport().expires_after(state_.settings.idle_timeout);
+      co_await asio::async_write(stream_, asio::buffer(bytes.data() + at, piece), use_ec(ec));
+    }
+    co_return ec;
+  }
+
   // True when the connection should end with a TLS close_notify.
   asio::awaitable<bool> serve_requests() {
     beast::flat_buffer buffer;
@@ -144,16 +191,26 @@ class Connection {
       ++state_.stats.requests;
       info_.request_on_connection = n;
       const Request request = parser.release();
-      Reply reply = route(request, info_, state_.stats);
+      Reply reply = state_.handler(request, info_);
       if (reply.delay.count() > 0) {
         asio::steady_timer timer(stream_.get_executor(), reply.delay);
         co_await timer.async_wait(use_ec(ec));
       }
+      if (reply.reset_connection) {
+        logf("conn {} #{}: {} {} -> reset (fault)", id_, n, std::string_view(request.method_string()),
+             std::string_view(request.target()));
+        reset();
+        co_return false;
+      }
       const bool last = state_.settings.close_after && n >= *state_.settings.close_after;
       const bool keep_alive = request.keep_alive() && !last;
       finish_headers(reply.response, state_.settings, keep_alive);
-      transport().expires_after(state_.settings.idle_timeout);
-      co_await http::async_write(stream_, reply.response, use_ec(ec));
+      if (reply.trickle_bytes > 0) {
+        ec = co_await write_trickled(reply);
+      } else {
+        transport().expires_after(state_.settings.idle_timeout);
+        co_await http::async_write(stream_, reply.response, use_ec(ec));
+      }
       logf("conn {} #{}: {} {} -> {}", id_, n, std::string_view(request.method_string()),
            std::string_view(request.target()), reply.response.result_int());
       if (ec) {

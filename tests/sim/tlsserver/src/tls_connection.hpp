@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
+#include "routes.hpp"
 #include "server_stats.hpp"
 
 namespace onshi::sim::tlsserver {
@@ -21,12 +23,21 @@ struct ServerSettings {
   bool send_date = true;
 };
 
+// What a server built on these connections answers: the routes of onshi-tls-testserver, or
+// onshi-eligsim's service.
+using RequestHandler = std::function<Reply(const Request&, const ConnectionInfo&)>;
+// Asked before each handshake: true fails it with a handshake_failure alert (a fault test's
+// "the server refused the handshake").
+using HandshakeGate = std::function<bool()>;
+
 // Shared by every connection of the (single-threaded) server; outlives them all.
 struct ServerState {
   boost::asio::ssl::context& tls;
   ServerSettings settings;
   ServerStats stats;
   std::uint64_t last_connection_id = 0;
+  RequestHandler handler;
+  HandshakeGate refuse_handshake;  // may be empty
 };
 
 // Serves `socket` on its executor; returns at once.
