@@ -286,19 +286,21 @@ Status read_outcome(const Element& node, const std::string& path, T& out) {
   return {};
 }
 
+// The echo of what was sent: read as text, not judged (a patient's own wrong birth date must not
+// hide the answer about it).
 Result<SearchInfo> parse_echoed_search(const Element& node, const std::string& path) {
   if (node.leaf) return fail(invalid(path, "must be a structure"));
   SearchInfo s;
-  ONSHI_TRY_ASSIGN(s.insurer_number, read_insurer(node, path, false));
+  ONSHI_TRY_ASSIGN(const std::string insurer, read_leaf(node, path, "InsurerNumber", text(8), false));
+  s.insurer_number = insurer_digits(insurer).value_or(insurer);
   ONSHI_TRY_ASSIGN(s.insured_card_symbol, read_leaf(node, path, "InsuredCardSymbol", text(20), false));
   ONSHI_TRY_ASSIGN(s.insured_identification_number,
                    read_leaf(node, path, "InsuredIdentificationNumber", text(20), false));
   ONSHI_TRY_ASSIGN(s.insured_branch_number,
-                   read_leaf(node, path, "InsuredBranchNumber", digits(2), false));
-  ONSHI_TRY_ASSIGN(s.birthdate, read_leaf(node, path, "Birthdate", date(), false));
+                   read_leaf(node, path, "InsuredBranchNumber", text(2), false));
+  ONSHI_TRY_ASSIGN(s.birthdate, read_leaf(node, path, "Birthdate", text(8), false));
   ONSHI_TRY_ASSIGN(s.limit_consent,
-                   read_leaf(node, path, "LimitApplicationCertificateRelatedConsFlg",
-                             code(codes::kLimitConsent), false));
+                   read_leaf(node, path, "LimitApplicationCertificateRelatedConsFlg", text(1), false));
   ONSHI_TRY_ASSIGN(s.arbitrary_identifier,
                    read_leaf(node, path, "ArbitraryIdentifier", text(100), false));
   return s;

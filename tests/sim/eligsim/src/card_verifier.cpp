@@ -1,0 +1,160 @@
+#include "card_verifier.hpp"
+
+#include <fmt/format.h>
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "onshi/pcsc/card_present_proof.hpp"
+
+namespace onshi::sim::eligsim {
+namespace {
+
+template <typename T, void (*F)(T*)>
+struct Free {
+  void operator()(T* p) const { F(p); }
+};
+using X509Ptr = std::unique_ptr<X509, Free<X509, X509_free>>;
+using StorePtr = std::unique_ptr<X509_STORE, Free<X509_STORE, X509_STORE_free>>;
+using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Free<X509_STORE_CTX, X509_STORE_CTX_free>>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY, EVP_PKEY_free>>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX, EVP_MD_CTX_free>>;
+using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
+
+Problem problem(std::string code, std::string message) {
+  return Problem{false, std::move(code), std::move(message)};
+}
+
+ByteView view(const std::string& s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+std::string sha256_hex(const std::string& der) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(der.data(), der.size(), digest, &length, EVP_sha256(), nullptr);
+  return to_hex(ByteView(digest, length));
+}
+
+// A raw r‖s ECDSA signature (what the card answers) as DER.
+std::optional<std::string> ecdsa_der(const std::string& raw) {
+  if (raw.empty() || raw.size() % 2 != 0) return std::nullopt;
+  const std::size_t half = raw.size() / 2;
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), int(half), nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + half, int(half), nullptr);
+  if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return std::nullopt;
+  }
+  unsigned char* der = nullptr;
+  const int n = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  if (n <= 0) return std::nullopt;
+  std::string out(reinterpret_cast<char*>(der), std::size_t(n));
+  OPENSSL_free(der);
+  return out;
+}
+
+// PIN mode: RSA PKCS#1 v1.5 over SHA-256 of the challenge, or (the invented P-384 card) ECDSA
+// over SHA-384 with r‖s (cards-and-readers.md §1.12 as pcsc/jpki_pin_sign signs).
+bool pin_signature_verifies(X509* cert, ByteView challenge, const std::string& signature) {
+  KeyPtr key(X509_get_pubkey(cert));
+  if (!key) return false;
+  const bool ec = EVP_PKEY_base_id(key.get()) == EVP_PKEY_EC;
+  std::string sig = signature;
+  if (ec) {
+    auto der = ecdsa_der(signature);
+    if (!der) return false;
+    sig = *der;
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, ec ? EVP_sha384() : EVP_sha256(), nullptr,
+                                   key.get()) != 1) {
+    return false;
+  }
+  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                          challenge.data(), challenge.size()) == 1;
+}
+
+}  // namespace
+
+Result<CardVerifier> CardVerifier::load(const std::filesystem::path& jpki_auth_ca,
+                                        const PersonaManifest& manifest) {
+  std::ifstream in(jpki_auth_ca, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().find("BEGIN CERTIFICATE") == std::string::npos) {
+    return fail(Errc::config_not_found,
+                fmt::format("--jpki-ca {}: no PEM certificate there", jpki_auth_ca.string()));
+  }
+  CardVerifier v;
+  v.ca_pem_ = text.str();
+  v.manifest_ = &manifest;
+  return v;
+}
+
+std::variant<const ManifestCard*, Problem> CardVerifier::check(const VerifyRequest& request,
+                                                               ByteView challenge) const {
+  const auto* p = reinterpret_cast<const unsigned char*>(request.certificate_der.data());
+  X509Ptr cert(d2i_X509(nullptr, &p, long(request.certificate_der.size())));
+  if (!cert || p != reinterpret_cast<const unsigned char*>(request.certificate_der.data()) +
+                        request.certificate_der.size()) {
+    return problem("SIM2102", "UserAuthenticationCertificate: not one DER certificate");
+  }
+  // The chain: the JPKI test CA, valid now.
+  StorePtr store(X509_STORE_new());
+  BioPtr bio(BIO_new_mem_buf(ca_pem_.data(), int(ca_pem_.size())), &BIO_free);
+  while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store.get(), ca);
+    X509_free(ca);
+  }
+  StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!store || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr) != 1) {
+    return problem("SIM2102", "UserAuthenticationCertificate: cannot be checked");
+  }
+  if (X509_verify_cert(ctx.get()) != 1) {
+    return problem("SIM2102",
+                   fmt::format("UserAuthenticationCertificate: {} (利用者証明用電子証明書が無効です)",
+                               X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))));
+  }
+  const std::string fingerprint = sha256_hex(request.certificate_der);
+  const ManifestCard* card = manifest_->find_by_auth_cert(fingerprint);
+  if (card == nullptr) {
+    return problem("SIM2105", "the certificate is valid but belongs to no registered person "
+                              "(利用登録されていません)");
+  }
+  const bool pin = request.mode == xmlmsg::VerificationMode::pin;
+  if (pin) {
+    if (card->pin_less) {
+      return problem("SIM2106", "a PIN-less card (暗証番号設定不要) cannot be verified by PIN");
+    }
+    if (!pin_signature_verifies(cert.get(), challenge, request.proof)) {
+      return problem("SIM2103", "Proof: not the certificate key's signature over this challenge");
+    }
+    return card;
+  }
+  if (!card->card_present_public_key) {
+    return problem("SIM2106", "a smartphone certificate has no card-present key: use PIN mode");
+  }
+  if (request.mode == xmlmsg::VerificationMode::face && request.face_match_result != "1") {
+    return problem("SIM2104", "the face did not match (顔認証が一致しませんでした)");
+  }
+  const auto verified = pcsc::verify_card_present_proof(
+      *card->card_present_public_key, challenge, view(request.certificate_der), view(request.proof));
+  if (!verified) {
+    return problem("SIM2103", "Proof: not this card's card-present proof over this challenge");
+  }
+  return card;
+}
+
+}  // namespace onshi::sim::eligsim
