@@ -24,6 +24,13 @@ std::size_t code_points(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
+// At most `n` bytes, cut before a UTF-8 character, never inside one.
+std::string_view utf8_prefix(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 std::string table_values(const CodeTable& table) {
   std::string list;
   for (const auto& v : table.values) {
@@ -66,7 +73,7 @@ std::string rule_problem(std::string_view value, const Rule& rule) {
     }
     case Format::code:
       if (rule.table->contains(value)) return {};
-      return fmt::format("\"{}\" is not a {} ({}) value: {}", value.substr(0, 16), rule.table->id,
+      return fmt::format("\"{}\" is not a {} ({}) value: {}", utf8_prefix(value, 16), rule.table->id,
                          rule.table->name, table_values(*rule.table));
     case Format::ratio:
       if (value.size() == 3 && all_digits(value) && number(value) <= 100) return {};

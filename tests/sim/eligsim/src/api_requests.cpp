@@ -24,6 +24,20 @@ Problem field(std::string code, std::string message) {
   return Problem{false, std::move(code), std::move(message)};
 }
 
+// At most `n` bytes of valid UTF-8 text, cut before a character, never inside one (the answer
+// that quotes it must stay valid UTF-8).
+std::string quote(std::string_view s, std::size_t n = 16) {
+  if (s.size() <= n) return std::string(s);
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n));
+}
+
+// Characters of valid UTF-8 (the JSON parser refused anything else): field limits count these.
+std::size_t characters(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -73,7 +87,7 @@ Parsed<Message> parse_message(std::string_view body, bool with_date) {
     m.header.qualification_confirmation_date = *date;
   }
   const auto file_id = leaf(*header, "ArbitraryFileIdentifier");
-  if (!file_id || file_id->size() > 400) {
+  if (!file_id || characters(*file_id) > 100) {
     return abnormal("SIM9002", "MessageHeader.ArbitraryFileIdentifier: text up to 100 characters");
   }
   m.header.arbitrary_file_identifier = *file_id;
@@ -102,18 +116,18 @@ Parsed<Search> parse_search(const Element& info) {
   if (!digits) {
     return field("SIM2001", fmt::format("InsurerNumber \"{}\": 8 characters, a 6-digit 国保 "
                                         "number padded with spaces or zeros",
-                                        insurer->substr(0, 16)));
+                                        quote(*insurer)));
   }
   if (auto problem = xmlmsg::insurer_number_problem(*digits)) {
     return field("SIM2002", "InsurerNumber: " + *problem);
   }
   s.insurer_number = *digits;
-  if (symbol->size() > 80) return field("SIM2006", "InsuredCardSymbol: up to 20 characters");
+  if (characters(*symbol) > 20) return field("SIM2006", "InsuredCardSymbol: up to 20 characters");
   if (digits->substr(0, 2) == "39" && digits->size() == 8 && !symbol->empty()) {
     return field("SIM2006", "InsuredCardSymbol: a 後期高齢 number has no 記号");
   }
   s.symbol = *symbol;
-  if (number->empty() || number->size() > 80) {
+  if (number->empty() || characters(*number) > 20) {
     return field("SIM2004", "InsuredIdentificationNumber: 1 to 20 characters");
   }
   s.number = *number;
@@ -127,7 +141,9 @@ Parsed<Search> parse_search(const Element& info) {
     return field("SIM2007", "LimitApplicationCertificateRelatedConsFlg: 0 or 1 (OQSCD001)");
   }
   s.limit_consent = consent->empty() ? "0" : *consent;
-  if (arbitrary->size() > 400) return field("SIM2000", "ArbitraryIdentifier: too long");
+  if (characters(*arbitrary) > 100) {
+    return field("SIM2000", "ArbitraryIdentifier: up to 100 characters");
+  }
   s.arbitrary_identifier = *arbitrary;
   return s;
 }
