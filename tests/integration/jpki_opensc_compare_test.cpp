@@ -38,7 +38,8 @@ class JpkiVsOpensc : public JpkiRig {
       ASSERT_EQ(run(std::string("command -v ") + tool).status, 0)
           << tool << " missing (scripts/install-deps.sh test)";
     }
-    work_ = persona_dir() / ("cmp-" + std::to_string(::getpid()));
+    // Not persona_dir(): that is empty when ctest shares one persona set (work_ would be relative).
+    work_ = std::filesystem::temp_directory_path() / ("onshi-cmp-" + std::to_string(::getpid()));
     std::filesystem::create_directories(work_);
   }
   void TearDown() override {

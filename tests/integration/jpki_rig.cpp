@@ -93,6 +93,8 @@ struct Cleanup {
 
 const std::filesystem::path& JpkiRig::persona_dir() { return g_generated->dir; }
 
+std::filesystem::path JpkiRig::manifest_dir() { return g_generated->pki.manifest.parent_path(); }
+
 const sim::testpki::GeneratedPersona& JpkiRig::persona(const std::string& name) {
   for (const auto& p : g_generated->pki.personas) {
     if (p.name == name) return p;

@@ -21,6 +21,8 @@ class JpkiRig : public PcscRig {
   static const sim::testpki::GeneratedPersona& persona(const std::string& name);
   static const sim::ManifestCard& manifest_card(const std::string& name);
   static const std::filesystem::path& persona_dir();
+  // Where the manifest and the persona files are (the shared set ctest made, or this process's).
+  static std::filesystem::path manifest_dir();
 
   // Inserts the persona into slot 0 (emulator only: skips on hardware).
   sim::VpcdCardSlot& insert_named(const std::string& name, int slot = 0);

@@ -367,6 +367,25 @@ class Generator {
   std::size_t households_ = 0;
 };
 
+// The test PKI's institutions (tests/sim/pki/README.md), then one 医科, 歯科 and 調剤 institution per
+// prefecture of the data set (点数表 1, 3, 4; eligibility-system.md §2).
+std::vector<Institution> make_institutions() {
+  std::vector<Institution> list{{"2714206386", "オンシ内科クリニック"},
+                                {"2734206382", "オンシ歯科クリニック"},
+                                {"1311234569", "よその薬局"}};
+  constexpr std::array<std::pair<char, std::string_view>, 3> kKinds{
+      {{'1', "試験内科医院"}, {'3', "試験歯科医院"}, {'4', "試験薬局"}}};
+  std::size_t n = 0;
+  for (const auto& p : kPrefectures) {
+    for (const auto& [table, name] : kKinds) {
+      ++n;
+      list.push_back({with_check_digit(fmt::format("{}{}{:02}{:04}", p.code, table, 10 + n, 1000 + n)),
+                      fmt::format("{}{}", p.city, name)});
+    }
+  }
+  return list;
+}
+
 std::string card_key(const std::string& insurer, const std::string& symbol,
                      const std::string& number) {
   return insurer + '\x1f' + symbol + '\x1f' + number;
@@ -384,6 +403,7 @@ Result<Dataset> Dataset::generate(const DatasetOptions& options) {
   }
   Dataset d;
   d.persons_ = Generator(options).run();
+  d.institutions_ = make_institutions();
   d.index();
   return d;
 }
@@ -411,6 +431,13 @@ std::vector<Match> Dataset::by_card(const std::string& insurer, const std::strin
   std::sort(found.begin(), found.end(),
             [](const Match& a, const Match& b) { return a.person->id < b.person->id; });
   return found;
+}
+
+const Institution* Dataset::institution(const std::string& code) const {
+  for (const auto& i : institutions_) {
+    if (i.code == code) return &i;
+  }
+  return nullptr;
 }
 
 const Person* Dataset::by_auth_certificate(const std::string& sha256_hex) const {

@@ -69,6 +69,12 @@ struct Person {
   std::string category;          // what the generator made it for ("kokuho", "expired-newer", …)
 };
 
+// A medical institution (保険医療機関・薬局) registered for online eligibility confirmation.
+struct Institution {
+  std::string code;  // 医療機関コード, 10 digits with its check digit (eligibility-system.md §2)
+  std::string name;
+};
+
 struct DatasetOptions {
   std::size_t persons = 1200;  // generated, before the personas
   std::uint64_t seed = 1;
@@ -86,6 +92,9 @@ class Dataset {
   static Result<Dataset> generate(const DatasetOptions& options);
 
   const std::vector<Person>& persons() const { return persons_; }
+  // The test PKI's three institutions (tests/sim/pki/README.md) and generated ones.
+  const std::vector<Institution>& institutions() const { return institutions_; }
+  const Institution* institution(const std::string& code) const;
   // Every qualification whose insurer, symbol and number are these (branch and birth date are
   // the caller's to compare).
   std::vector<Match> by_card(const std::string& insurer, const std::string& symbol,
@@ -98,6 +107,7 @@ class Dataset {
  private:
   void index();
   std::vector<Person> persons_;
+  std::vector<Institution> institutions_;
   std::unordered_multimap<std::string, std::pair<std::size_t, std::size_t>> card_index_;
   std::unordered_map<std::string, std::size_t> cert_index_;
 };

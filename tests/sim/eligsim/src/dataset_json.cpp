@@ -51,6 +51,11 @@ std::string Dataset::to_json() const {
     examples.emplace(p.category, p.id);  // the first of each category
   }
   ordered_json j{{"format", "onshi-eligsim-dataset"}, {"version", 1}};
+  ordered_json institutions = ordered_json::array();
+  for (const auto& i : institutions_) {
+    institutions.push_back(ordered_json{{"code", i.code}, {"name", i.name}});
+  }
+  j["institutions"] = institutions;
   j["examples"] = examples;
   j["persons"] = persons;
   return j.dump(1) + "\n";

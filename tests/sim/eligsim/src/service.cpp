@@ -137,6 +137,12 @@ ts::Reply Service::handle(const ts::Request& request, const ts::ConnectionInfo& 
     routed = {envelope_reply(request, http::status::forbidden,
                              "the client certificate names no institution"),
               "no-institution"};
+  } else if (dataset_.institution(caller.institution) == nullptr) {
+    routed = {envelope_reply(request, http::status::forbidden,
+                             fmt::format("institution {} is not registered for online "
+                                         "eligibility confirmation (オンライン資格確認の利用申請)",
+                                         caller.institution.substr(0, 20))),
+              "unregistered"};
   } else if (*route == "auth") {
     routed = auth(request, caller);
   } else if (auto refused = check_token(request, caller)) {

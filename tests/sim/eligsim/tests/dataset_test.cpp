@@ -58,6 +58,17 @@ TEST(Dataset, EveryIdentifierIsValidAndEveryCategoryIsThere) {
   }
 }
 
+TEST(Dataset, RegistersTheTestPkisInstitutionsAndValidCodes) {
+  const auto d = Dataset::generate({100, 1, nullptr});
+  EXPECT_NE(d->institution("2714206386"), nullptr);
+  EXPECT_NE(d->institution("2734206382"), nullptr);
+  EXPECT_EQ(d->institution("0110113719"), nullptr);
+  EXPECT_GT(d->institutions().size(), 20u);
+  for (const auto& i : d->institutions()) {
+    EXPECT_FALSE(institution_code_problem(i.code)) << i.code << ": " << *institution_code_problem(i.code);
+  }
+}
+
 TEST(Dataset, FindsACardByInsurerSymbolAndNumber) {
   const auto d = Dataset::generate({1200, 1, nullptr});
   const Person& p = d->persons()[10];

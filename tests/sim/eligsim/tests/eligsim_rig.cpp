@@ -22,7 +22,8 @@ std::string Eligsim::url(std::string_view path) const {
   return fmt::format("https://localhost:{}/oqs-sim/v1{}", api_port(), path);
 }
 
-Result<Eligsim> start_eligsim(std::vector<std::string> extra_args) {
+Result<Eligsim> start_eligsim(std::vector<std::string> extra_args,
+                              std::optional<std::filesystem::path> persona_dir) {
   static int instance = 0;
   const auto port_file = std::filesystem::temp_directory_path() /
                          fmt::format("onshi-eligsim-{}-{}.ports", ::getpid(), ++instance);
@@ -32,7 +33,7 @@ Result<Eligsim> start_eligsim(std::vector<std::string> extra_args) {
                                 "--chain", (p / "server/server-chain.pem").string(),
                                 "--client-ca", (p / "ca-chain.pem").string(),
                                 "--crl", (p / "crl.pem").string(),
-                                "--personas", personas().string(),
+                                "--personas", persona_dir.value_or(personas()).string(),
                                 "--port-file", port_file.string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   ONSHI_TRY_ASSIGN(auto process, TestProcess::start(ONSHI_ELIGSIM, args, {.port_file = port_file}));

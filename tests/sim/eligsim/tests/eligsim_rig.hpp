@@ -25,7 +25,9 @@ struct Eligsim {
   std::string url(std::string_view path) const;
 };
 
-Result<Eligsim> start_eligsim(std::vector<std::string> extra_args = {});
+// With the persona set in `persona_dir` (default: personas()).
+Result<Eligsim> start_eligsim(std::vector<std::string> extra_args = {},
+                              std::optional<std::filesystem::path> persona_dir = std::nullopt);
 
 // "curl -s --cert clients/NAME.pem --key clients/NAME.key --cacert root-ca.pem"
 std::string curl_as(std::string_view client);

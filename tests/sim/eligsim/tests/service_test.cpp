@@ -163,6 +163,12 @@ TEST_F(ServiceTest, AuthNeedsTheCertificatesOwnInstitution) {
   EXPECT_EQ(wrong.response.result_int(), 403u);
   const auto nameless = service_.handle(post("/auth", "{}"), ts::ConnectionInfo{});
   EXPECT_EQ(nameless.response.result_int(), 403u);
+  // A valid code that never applied for online eligibility confirmation.
+  const auto unregistered = service_.handle(
+      post("/auth", nlohmann::json{{"medicalInstitutionCode", "0110113719"}}.dump()),
+      caller("0110113719"));
+  EXPECT_EQ(unregistered.response.result_int(), 403u);
+  EXPECT_NE(unregistered.response.body().find("not registered"), std::string::npos);
   const auto bad_code = service_.handle(
       post("/auth", nlohmann::json{{"medicalInstitutionCode", "2714206387"}}.dump()), caller());
   EXPECT_EQ(bad_code.response.result_int(), 400u);
