@@ -124,8 +124,26 @@ TEST_F(EligsimProcess, OnshisClientSearchesAndTheCallIsRecordedWithTheCertificat
   ASSERT_TRUE(answer) << answer.error().message;
   EXPECT_EQ(answer->qualification_validity, "1");
   EXPECT_EQ(answer->results.at(0).name, ip.name);
+  // A 後期高齢 person picked from the data set the service publishes: no 記号, 8 digits from 39.
+  const auto dataset = json::parse(control(*sim_, "GET", "/dataset"));
+  const std::string koki_id = dataset["examples"]["koki"];
+  for (const auto& p : dataset["persons"]) {
+    if (p["id"] != koki_id) continue;
+    const auto& q = p["qualifications"][0];
+    xmlmsg::SearchInfo k{q["insurer_number"], "", q["number"], q["branch"], p["birthdate"], "0", ""};
+    auto kr = post(**client, "/qualifications/search",
+                   *xmlmsg::to_json(*xmlmsg::make_search_request({"20261202", "2714206386", "k"}, k)),
+                   *token);
+    ASSERT_TRUE(kr);
+    auto ka = xmlmsg::parse_qualification_response(*xmlmsg::parse_json(kr->body));
+    ASSERT_TRUE(ka) << ka.error().message;
+    EXPECT_EQ(ka->qualification_validity, "1");
+    EXPECT_EQ(ka->results.at(0).insurer_number.substr(0, 2), "39");
+    EXPECT_TRUE(ka->results.at(0).insured_card_symbol.empty());
+    EXPECT_EQ(ka->results.at(0).name_kana, p["name_kana"]);
+  }
   const auto calls = json::parse(control(*sim_, "GET", "/calls"))["calls"];
-  ASSERT_EQ(calls.size(), 2u);
+  ASSERT_EQ(calls.size(), 3u);
   EXPECT_EQ(calls[1]["institution"], "2714206386");
   EXPECT_EQ(calls[1]["terminal"], "受付1号機");
   EXPECT_EQ(calls[1]["outcome"], "segment=1 status=1 validity=1");
@@ -299,6 +317,11 @@ TEST_F(EligsimProcess, FaultsReachTheClientAsTheNetworkWouldShowThem) {
   auto refused = post(**fresh, "/qualifications/search", search_body, *token);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::tls_handshake) << refused.error().to_string();
+
+  faults(R"({"faults":[{"kind":"latency","ms":300,"routes":["search"],"count":1}]})");
+  const auto before_latency = std::chrono::steady_clock::now();
+  ASSERT_TRUE(post(**client, "/qualifications/search", search_body, *token));
+  EXPECT_GE(std::chrono::steady_clock::now() - before_latency, std::chrono::milliseconds(300));
 
   control(*sim_, "POST", "/tokens/expire");
   auto expired = post(**client, "/qualifications/search", search_body, *token);
