@@ -3,20 +3,23 @@
 # shows what a technician sees with onshictl when patients' My Number cards and a doctor's HPKI
 # card (emulated, behind a private pcscd: nothing on the system is touched) are put on the reader,
 # then imports the terminal's client certificate (a test PKI) and checks the mutual-TLS path to a
-# reference server on loopback.
+# reference server on loopback, and asks the reference eligibility service (onshi-eligsim, a model
+# of the interface) about a patient: by insurance card, then by the emulated My Number card.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh test
 cmake --preset release >/dev/null
 cmake --build --preset release -j "${ONSHI_JOBS:-2}" --target onshictl onshi-simrig onshi-jpki-personas \
-  onshi-hpki-personas onshi-tls-testserver
+  onshi-hpki-personas onshi-tls-testserver onshi-eligsim
 
 build=build/release
 personas=$(mktemp -d /tmp/onshi-demo.XXXXXX)
 server_pid=
+eligsim_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$eligsim_pid" ]; then kill "$eligsim_pid" 2>/dev/null || true; fi
   rm -rf "$personas"
 }
 trap cleanup EXIT
@@ -116,3 +119,39 @@ ctl tls check --path /echo
 step "the same check with pins the server's chain does not match: fatal, never a warning"
 write_config "$(pin_line other-ca.pem)" "$(pin_line intermediate-b.pem)"
 ctl tls check --path /echo || echo "(exit $?)"
+
+step "onshi-eligsim, the reference eligibility service (modelled, not the official interface)"
+"$build/tests/sim/eligsim/onshi-eligsim" --port-file "$personas/eligsim.ports" \
+  --cert "$pki/server/server.pem" --key "$pki/server/server.key" --chain "$pki/server/server-chain.pem" \
+  --client-ca "$pki/ca-chain.pem" --crl "$pki/crl.pem" --personas "$personas" 2>"$personas/eligsim.log" &
+eligsim_pid=$!
+for _ in $(seq 50); do [ -s "$personas/eligsim.ports" ] && break; sleep 0.1; done
+head -1 "$personas/eligsim.log"
+api="https://localhost:$(head -1 "$personas/eligsim.ports")/oqs-sim/v1"
+client=(--cert "$pki/clients/good-rsa.pem" --key "$pki/clients/good-rsa.key" --cacert "$pki/root-ca.pem"
+  --pinnedpubkey "$(pin_line server/server.pem)" -s -S -H 'Content-Type: application/json;charset=UTF-8')
+field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -1; }
+token=$(curl "${client[@]}" "$api/auth" -d '{"medicalInstitutionCode":"2714206386"}' | tr ',' '\n' | field accessToken)
+echo "access token: ${token:0:16}… (bound to the client certificate)"
+
+step "個別照会 by insurance card: the holder of jpki-card (XmlMsg as JSON, leaves as strings)"
+manifest=$personas/manifest.json
+header='"MessageHeader":{"QualificationConfirmationDate":"'$(TZ=Asia/Tokyo date +%Y%m%d)'","MedicalInstitutionCode":"2714206386","ArbitraryFileIdentifier":"demo-1"}'
+search='{"InsurerNumber":"'$(field insurer_number < "$manifest")'","InsuredCardSymbol":"'$(field insured_card_symbol < "$manifest")'","InsuredIdentificationNumber":"'$(field insured_identification_number < "$manifest")'","InsuredBranchNumber":"'$(field insured_branch_number < "$manifest")'","Birthdate":"'$(field birth_date < "$manifest")'","LimitApplicationCertificateRelatedConsFlg":"1"}'
+curl "${client[@]}" -H "Authorization: $token" "$api/qualifications/search" \
+  -d '{"XmlMsg":{'"$header"',"MessageBody":{"QualificationConfirmSearchInfo":['"$search"']}}}' | tr ',' '\n' |
+  grep -E '"(SegmentOfResult|ProcessingResultStatus|QualificationValidity|Name|NameKana|InsurerNumber|InsurerName)"' | sed 's/}*$//'
+
+step "the My Number card, PIN mode: a single-use challenge, signed on the card with onshictl"
+curl "${client[@]}" -H "Authorization: $token" -X POST "$api/mynumber/challenge" > "$personas/challenge.json"
+challenge_id=$(tr ',' '\n' < "$personas/challenge.json" | field challengeId)
+tr ',' '\n' < "$personas/challenge.json" | field challenge | base64 -d > "$personas/challenge.bin"
+rig jpki-card "$build/agent/onshictl card cert --out $personas/auth.der &&
+  echo $auth | $build/agent/onshictl card sign --key auth --in $personas/challenge.bin --out $personas/proof.bin"
+verify() {
+  curl "${client[@]}" -H "Authorization: $token" "$api/mynumber/verify" -d '{"XmlMsg":{'"$header"',"MessageBody":{"MyNumberCardVerificationInfo":{"ChallengeId":"'$challenge_id'","VerificationMode":"1","UserAuthenticationCertificate":"'$(base64 -w0 "$personas/auth.der")'","Proof":"'$(base64 -w0 "$personas/proof.bin")'"}}}}' |
+    tr ',' '\n' | grep -E '"(ReferenceClassification|ProcessingResult[A-Za-z]*|QualificationValidity|Name)"' | sed 's/}*$//; s/^"MessageBody":{//'
+}
+verify
+step "the same proof again: the challenge was single-use, so a replay fails"
+verify

@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check_problem(parsed);
       AnswerContext context{"20261202093000", {}, "2"};
       if (const auto* p = std::get_if<Problem>(&parsed)) {
-        if (!p->abnormal) must_parse(field_error_answer(context, *p));
+        must_parse(p->abnormal ? abnormal_answer(context, *p) : field_error_answer(context, *p));
         break;
       }
       const auto& s = std::get<SearchRequest>(parsed);

@@ -56,8 +56,8 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
     }
     if (!add_element(Element::make_node(pending_name()))) return false;
     Element* created = &current_parent()->children.back();
-    if (frames_.size() > kMaxDepth) return fail_here("nested deeper than the message allows");
     frames_.push_back(Frame{created, false, "", 0, {}});
+    ++element_depth_;
     return true;
   }
 
@@ -75,6 +75,7 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
 
   bool end_object() override {
     frames_.pop_back();
+    if (element_depth_ > 0) --element_depth_;
     return true;
   }
 
@@ -126,6 +127,9 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
   Element* current_parent() { return frames_.back().node; }
 
   bool add_element(Element element) {
+    // One depth rule for reading and writing (check_tree): XmlMsg is depth 1, each element one
+    // more than its parent, leaves included; arrays add none.
+    if (element_depth_ + 1 > kMaxDepth) return fail_here("nested deeper than the message allows");
     Frame& f = frames_.back();
     if (!f.array && is_repeating_element(element.name)) {
       return fail(fmt::format("{}.{}: a repeating element must be an array, even with one item",
@@ -177,6 +181,7 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
   std::vector<Frame> frames_;
   std::string key_;
   std::size_t count_ = 0;
+  std::size_t element_depth_ = 0;  // elements open around the next value (XmlMsg counts 1)
 };
 
 Status check_tree(const Element& e, std::size_t depth, const std::string& path) {

@@ -117,6 +117,23 @@ TEST(JsonForm, NamesControlCharactersAndDepthAreBounded) {
             std::string::npos);
 }
 
+// Found in review: a leaf one level deeper than to_json allowed parsed, breaking the round trip.
+TEST(JsonForm, ReadingAndWritingShareOneDepthLimit) {
+  const auto nested = [](std::size_t depth) {  // XmlMsg plus depth-1 elements, the last a leaf
+    std::string j = R"({"XmlMsg":)";
+    for (std::size_t i = 2; i < depth; ++i) j += R"({"ResultOfQualificationConfirmation":[)";
+    j += R"({"A":"x"})";
+    for (std::size_t i = 2; i < depth; ++i) j += "]}";
+    return j + "}";
+  };
+  auto deepest = parse_json(nested(kMaxDepth));
+  ASSERT_TRUE(deepest) << deepest.error().message;
+  auto written = to_json(*deepest);
+  ASSERT_TRUE(written) << written.error().message;
+  EXPECT_EQ(*parse_json(*written), *deepest);
+  EXPECT_FALSE(parse_json(nested(kMaxDepth + 1)));
+}
+
 TEST(JsonForm, AnEmptyArrayMeansNoSuchElement) {
   auto msg = parse_json(R"({"XmlMsg":{"MessageBody":{"BulkConfirmUnit":[]}}})");
   ASSERT_TRUE(msg);

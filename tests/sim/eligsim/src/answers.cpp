@@ -35,6 +35,39 @@ Element header_element(const AnswerContext& c, std::string_view segment) {
   return h;
 }
 
+// A message that quotes input (the JSON parser's reason quotes the bytes it stopped at) as valid
+// UTF-8 within the 400 characters onshi's parser reads: invalid bytes become '?', the end is cut
+// before a character.
+std::string safe_message(std::string_view text) {
+  constexpr std::size_t kMaxCharacters = 300;
+  std::string out;
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < text.size() && characters < kMaxCharacters; ++characters) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = n > 0 && i + n <= text.size() && (n == 1 ? c >= 0x20 || c == '\t' : c >= 0xC2);
+    for (std::size_t k = 1; valid && k < n; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid && n == 3) {  // no overlong forms or surrogates
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    }
+    if (valid && n == 4) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      valid = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (!valid) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 void add_if(Element& e, std::string name, const std::string& value) {
   if (!value.empty()) e.add_leaf(std::move(name), value);
 }
@@ -60,7 +93,7 @@ Element abnormal_answer(const AnswerContext& c, const Problem& p) {
   Element msg = Element::make_node(std::string(xmlmsg::kRootName));
   Element h = header_element(c, xmlmsg::kSegmentAbnormal);
   h.add_leaf("ErrorCode", p.code);
-  h.add_leaf("ErrorMessage", p.message);
+  h.add_leaf("ErrorMessage", safe_message(p.message));
   msg.add(std::move(h));
   return msg;
 }
@@ -71,7 +104,7 @@ Element field_error_answer(const AnswerContext& c, const Problem& p) {
   Element& body = msg.add_node("MessageBody");
   body.add_leaf("ProcessingResultStatus", std::string(xmlmsg::kStatusError));
   body.add_leaf("ProcessingResultCode", p.code);
-  body.add_leaf("ProcessingResultMessage", p.message);
+  body.add_leaf("ProcessingResultMessage", safe_message(p.message));
   return msg;
 }
 
@@ -82,8 +115,11 @@ std::string validity_of(const std::vector<Match>& matches, const std::string& da
   if (persons.size() > 1) return std::string(xmlmsg::kValidityMultiple);
   const Match& m = matches.front();
   if (m.qualification->valid_on(date)) return std::string(xmlmsg::kValidityValid);
+  // 3 only for a qualification that began after the one the card shows (found in review: an
+  // older one valid on an earlier date answered 3 for the newer card).
   for (const auto& q : m.person->qualifications) {
-    if (&q != m.qualification && q.valid_on(date)) {
+    if (&q != m.qualification && q.valid_on(date) &&
+        q.qualification_date > m.qualification->qualification_date) {
       return std::string(xmlmsg::kValidityInvalidNewer);
     }
   }
@@ -114,8 +150,10 @@ Element record_element(const Match& match, const std::string& date, const Disclo
   add_if(r, "ReasonOfLoss", q.reason_of_loss);
   r.add_leaf("InsuredCertificateIssuanceDate", q.card_issuance_date);
   r.add_leaf("InsuredCardValidDate", q.qualification_date);
-  if (preschool_on(p.birthdate, date)) r.add_leaf("PreschoolClassification", "1");
-  r.add_leaf("InsuredPartialContributionRatio", q.ratio);
+  // 未就学 is judged on the date asked about, and brings the 2割 burden with it.
+  const bool preschool = preschool_on(p.birthdate, date);
+  if (preschool) r.add_leaf("PreschoolClassification", "1");
+  r.add_leaf("InsuredPartialContributionRatio", preschool ? "020" : q.ratio);
   if (q.elderly) {
     Element& e = r.add_node("ElderlyRecipientCertificateInfo");
     e.add_leaf("ElderlyRecipientValidStartDate", q.elderly->start_date);
@@ -125,7 +163,7 @@ Element record_element(const Match& match, const std::string& date, const Disclo
   r.add_leaf("LimitApplicationCertificateRelatedConsFlg", d.limit_consent);
   if (d.limit_consent == "1") {
     r.add_leaf("LimitApplicationCertificateRelatedConsTime", now);
-    if (q.limit) {
+    if (q.limit && q.limit->start_date <= date && date <= q.limit->end_date) {
       Element& l = r.add_node("LimitApplicationCertificateRelatedInfo");
       l.add_leaf("LimitApplicationCertificateClassification", q.limit->classification);
       l.add_leaf("LimitApplicationCertificateClassificationFlag", q.limit->flag);
@@ -139,6 +177,7 @@ Element record_element(const Match& match, const std::string& date, const Disclo
     if (d.specific_diseases_consent == "1" && !q.diseases.empty()) {
       Element& list = r.add_node("SpecificDiseasesCertificateList");
       for (const auto& disease : q.diseases) {
+        if (disease.start_date > date) continue;
         Element& info = list.add_node("SpecificDiseasesCertificateInfo");
         info.add_leaf("SpecificDiseasesDiseaseCategory", disease.category);
         info.add_leaf("SpecificDiseasesValidStartDate", disease.start_date);

@@ -66,7 +66,7 @@ struct Message {
 
 Parsed<Message> parse_message(std::string_view body, bool with_date) {
   auto root = xmlmsg::parse_json(body);
-  if (!root) return abnormal("SIM9001", root.error().message);
+  if (!root) return abnormal("SIM9001", root.error().message);  // answers.cpp makes it safe to quote
   Message m;
   m.root = std::move(*root);
   const Element* header = m.root.child("MessageHeader");
@@ -96,10 +96,35 @@ Parsed<Message> parse_message(std::string_view body, bool with_date) {
   return m;
 }
 
-// QualificationConfirmSearchInfo (eligibility-system.md §1.5). `echo` keeps what was sent.
+// The fields of QualificationConfirmSearchInfo and the longest echo onshi's parser reads.
+constexpr std::pair<std::string_view, std::size_t> kEchoedFields[] = {
+    {"InsurerNumber", 8},   {"InsuredCardSymbol", 20}, {"InsuredIdentificationNumber", 20},
+    {"InsuredBranchNumber", 2}, {"Birthdate", 8},      {"LimitApplicationCertificateRelatedConsFlg", 1},
+    {"ArbitraryIdentifier", 100}};
+
+Element echo_of(const Element& info) {
+  Element echo = Element::make_node("QualificationConfirmSearchInfo");
+  if (info.leaf) return echo;
+  for (const auto& [name, limit] : kEchoedFields) {
+    const Element* e = info.child(name);
+    if (e == nullptr || !e->leaf) continue;
+    std::string text = e->text;
+    std::size_t cut = 0, count = 0;
+    while (cut < text.size() && count < limit) {
+      ++cut;
+      while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
+      ++count;
+    }
+    text.resize(cut);
+    echo.add_leaf(std::string(name), std::move(text));
+  }
+  return echo;
+}
+
+// QualificationConfirmSearchInfo (eligibility-system.md §1.5).
 Parsed<Search> parse_search(const Element& info) {
   Search s;
-  s.echo = info;
+  s.echo = echo_of(info);
   if (info.leaf) return field("SIM2000", "QualificationConfirmSearchInfo: must be a structure");
   const auto text = [&](std::string_view name) { return leaf(info, name); };
   const auto insurer = text("InsurerNumber");
@@ -204,7 +229,7 @@ Parsed<BulkSubmitRequest> parse_bulk_submit_request(std::string_view body) {
     BulkPatient patient;
     if (is_problem(search)) {
       patient.problem = std::get<Problem>(search);
-      patient.search.echo = *info;
+      patient.search.echo = echo_of(*info);
     } else {
       patient.search = std::move(std::get<Search>(search));
     }

@@ -38,7 +38,10 @@ struct Search {
   std::string birthdate;
   std::string limit_consent;  // "0" or "1"
   std::string arbitrary_identifier;
-  xmlmsg::Element echo;  // as received, for the answer's echo
+  // What the answer echoes: the known fields as received, as text, cut to the field limits of
+  // onshi's parser; structures and unknown elements dropped (a patient's bad input must not make
+  // the whole 一括 answer unreadable).
+  xmlmsg::Element echo;
 };
 
 struct SearchRequest {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <openssl/bio.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -22,7 +23,6 @@ struct Free {
   void operator()(T* p) const { F(p); }
 };
 using X509Ptr = std::unique_ptr<X509, Free<X509, X509_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Free<X509_STORE, X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Free<X509_STORE_CTX, X509_STORE_CTX_free>>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY, EVP_PKEY_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX, EVP_MD_CTX_free>>;
@@ -93,18 +93,36 @@ Result<CardVerifier> CardVerifier::load(const std::filesystem::path& jpki_auth_c
   std::ifstream in(jpki_auth_ca, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
-  if (!in || text.str().find("BEGIN CERTIFICATE") == std::string::npos) {
-    return fail(Errc::config_not_found,
-                fmt::format("--jpki-ca {}: no PEM certificate there", jpki_auth_ca.string()));
+  if (!in) {
+    return fail(Errc::config_not_found, fmt::format("{}: cannot be read (--personas needs jpki-auth-ca.pem)", jpki_auth_ca.string()));
+  }
+  const std::string pem = text.str();
+  std::shared_ptr<X509_STORE> store(X509_STORE_new(), &X509_STORE_free);
+  BioPtr bio(BIO_new_mem_buf(pem.data(), int(pem.size())), &BIO_free);
+  if (!store || !bio) return fail(Errc::internal, "out of memory");
+  int added = 0;
+  while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    if (X509_STORE_add_cert(store.get(), ca) == 1) ++added;
+    X509_free(ca);
+  }
+  ERR_clear_error();  // the loop ends on "no start line"
+  if (added == 0) {
+    return fail(Errc::config_invalid,
+                fmt::format("{}: no PEM certificate in it", jpki_auth_ca.string()));
   }
   CardVerifier v;
-  v.ca_pem_ = text.str();
+  v.store_ = std::move(store);
   v.manifest_ = &manifest;
   return v;
 }
 
 std::variant<const ManifestCard*, Problem> CardVerifier::check(const VerifyRequest& request,
                                                                ByteView challenge) const {
+  // Whatever fails below leaves reasons on this thread's OpenSSL queue, which the TLS connections
+  // share: clear it on every way out.
+  struct ClearErrors {
+    ~ClearErrors() { ERR_clear_error(); }
+  } clear_errors;
   const auto* p = reinterpret_cast<const unsigned char*>(request.certificate_der.data());
   X509Ptr cert(d2i_X509(nullptr, &p, long(request.certificate_der.size())));
   if (!cert || p != reinterpret_cast<const unsigned char*>(request.certificate_der.data()) +
@@ -112,14 +130,8 @@ std::variant<const ManifestCard*, Problem> CardVerifier::check(const VerifyReque
     return problem("SIM2102", "UserAuthenticationCertificate: not one DER certificate");
   }
   // The chain: the JPKI test CA, valid now.
-  StorePtr store(X509_STORE_new());
-  BioPtr bio(BIO_new_mem_buf(ca_pem_.data(), int(ca_pem_.size())), &BIO_free);
-  while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store.get(), ca);
-    X509_free(ca);
-  }
   StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!store || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr) != 1) {
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store_.get(), cert.get(), nullptr) != 1) {
     return problem("SIM2102", "UserAuthenticationCertificate: cannot be checked");
   }
   if (X509_verify_cert(ctx.get()) != 1) {

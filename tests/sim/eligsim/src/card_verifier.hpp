@@ -6,7 +6,10 @@
 // proves nothing.
 #pragma once
 
+#include <openssl/x509_vfy.h>
+
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -19,7 +22,8 @@ namespace onshi::sim::eligsim {
 
 class CardVerifier {
  public:
-  // `jpki_auth_ca`: PEM of the JPKI user-authentication CA (jpki-auth-ca.pem of the personas).
+  // `jpki_auth_ca`: PEM of the JPKI user-authentication CA (jpki-auth-ca.pem of the personas);
+  // Errc::config_not_found / config_invalid at start when it is missing or holds no certificate.
   static Result<CardVerifier> load(const std::filesystem::path& jpki_auth_ca,
                                    const PersonaManifest& manifest);
 
@@ -28,7 +32,7 @@ class CardVerifier {
                                                    ByteView challenge) const;
 
  private:
-  std::string ca_pem_;
+  std::shared_ptr<X509_STORE> store_;  // read once; X509_verify_cert only reads it
   const PersonaManifest* manifest_ = nullptr;
 };
 

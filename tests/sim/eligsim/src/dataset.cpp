@@ -146,8 +146,7 @@ class Generator {
   Person make_person(const Prefecture& p, std::string_view surname_kanji,
                      std::string_view surname_kana, int age, std::string sex) {
     const auto& given = sex == "1" ? random_.pick(kMaleNames) : random_.pick(kFemaleNames);
-    Person person;
-    person.id = fmt::format("P{:06}", persons_.size() + 1);
+    Person person;  // its id is given when it joins persons_
     person.name = fmt::format("{}\u3000{}", surname_kanji, given.kanji);
     person.name_kana = fmt::format("{} {}", surname_kana, given.kana);
     person.sex = std::move(sex);
@@ -164,13 +163,13 @@ class Generator {
   }
 
   // The burden and the 高齢受給者 data that follow from the age (the 2026 rules, simplified:
-  // 未就学 2割, 70-74 2割 or 3割 for 現役並み, 後期 1割 to 3割, otherwise 3割).
+  // 70-74 2割 or 3割 for 現役並み, 後期 1割 to 3割, otherwise 3割; 未就学 2割 is applied by the
+  // answer on the date asked about).
   void burden(Person& person, Qualification& q, Scheme scheme) {
     const int age = age_of(person);
     if (scheme == Scheme::koki) {
       q.ratio = random_.percent(70) ? "010" : random_.percent(60) ? "020" : "030";
     } else if (age < 6) {
-      q.ratio = "020";
       person.category = "preschool";
     } else if (age >= 70) {
       q.ratio = random_.percent(80) ? "020" : "030";
@@ -188,8 +187,9 @@ class Generator {
       const std::string flag(age >= 70 || scheme == Scheme::koki ? random_.pick(kOver70)
                                                                  : random_.pick(kUnder70));
       const bool low_income = flag == "A05" || flag == "B05" || flag == "B06";
+      // Open to 2036 (a real one runs to the next 31 July), so the set answers alike for years.
       q.limit = LimitCertificate{low_income ? "02" : "01", flag, yyyymmdd(years_before(0, 240)),
-                                 yyyymmdd(reference_day() + days(240))};
+                                 "20360731"};
       if (person.category == "self" || person.category == "family") person.category = "limit";
     }
     if (random_.percent(1)) {
@@ -264,7 +264,10 @@ class Generator {
       person.qualifications.push_back(std::move(q));
     }
     lose_or_change(members, pref);
-    for (auto& m : members) persons_.push_back(std::move(m));
+    for (auto& m : members) {
+      m.id = fmt::format("P{:06}", persons_.size() + 1);
+      persons_.push_back(std::move(m));
+    }
   }
 
   // 6% of households lost this qualification: most changed insurer (a newer qualification:
@@ -341,7 +344,7 @@ class Generator {
       // The persona's holder may hold a 限度額 certificate: one in two (by position), so tests of
       // the consent see both answers.
       if (manifest.cards.size() > 1 && (&card - manifest.cards.data()) % 2 == 0) {
-        q.limit = LimitCertificate{"01", "A03", "20260401", "20270731"};
+        q.limit = LimitCertificate{"01", "A03", "20260401", "20360731"};
         q.diseases.push_back(SpecificDisease{"1", "20230401", "10000"});
       }
       person.qualifications.push_back(std::move(q));

@@ -82,10 +82,11 @@ Result<std::vector<Fault>> parse_faults(std::string_view text) {
         }
         fault.ms = std::chrono::milliseconds(value.get<std::uint64_t>());
       } else if (key == "status") {
-        if (!value.is_number_unsigned() || value.get<int>() < 500 || value.get<int>() > 599) {
+        if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 500 ||
+            value.get<std::uint64_t>() > 599) {
           return fail(bad(i, key, "500 to 599"));
         }
-        fault.status = value.get<int>();
+        fault.status = static_cast<int>(value.get<std::uint64_t>());
       } else if (key == "bytes") {
         if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1 ||
             value.get<std::uint64_t>() > 65536) {

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "answers.hpp"
 #include "onshi/base64.hpp"
 #include "onshi/xmlmsg/json_form.hpp"
@@ -14,7 +16,19 @@ namespace {
 using nlohmann::json;
 namespace http = boost::beast::http;
 
-constexpr std::size_t kMaxChallenges = 10000;
+// Bounds on what callers can make the service keep (per institution; a test tool, but a stuck
+// client must not grow it without end). A 一括 job is kept an hour after it is ready.
+constexpr std::size_t kMaxChallengesPerInstitution = 1000;
+constexpr std::size_t kMaxTokensPerInstitution = 1000;
+constexpr std::size_t kMaxJobsPerInstitution = 200;
+constexpr std::chrono::hours kJobRetention{1};
+
+template <typename Map>
+std::size_t count_for(const Map& map, const std::string& institution) {
+  return static_cast<std::size_t>(std::count_if(map.begin(), map.end(), [&](const auto& entry) {
+    return entry.second.institution == institution;
+  }));
+}
 
 ts::Reply json_reply(const ts::Request& request, http::status status, const json& body) {
   ts::Reply reply;
@@ -98,9 +112,9 @@ std::string Service::now_text() const {
                      hms.seconds().count());
 }
 
-std::string Service::random_id(std::size_t bytes) {
+std::optional<std::string> Service::random_id(std::size_t bytes) {
   Bytes b(bytes);
-  RAND_bytes(b.data(), int(b.size()));
+  if (RAND_bytes(b.data(), int(b.size())) != 1) return std::nullopt;
   return to_hex(b);
 }
 
@@ -248,11 +262,18 @@ Service::Routed Service::auth(const ts::Request& request, const Caller& caller) 
   // Expired tokens are dropped here, so the table stays as small as the live tokens.
   const auto now = clock_();
   std::erase_if(tokens_, [&](const auto& t) { return now >= t.second.expires; });
-  const std::string token = random_id(32);
-  tokens_[token] = Token{caller.institution, caller.fingerprint, now + options_.token_lifetime};
+  if (count_for(tokens_, caller.institution) >= kMaxTokensPerInstitution) {
+    return {envelope_reply(request, http::status::too_many_requests, "too many live tokens"),
+            "token-limit"};
+  }
+  const auto token = random_id(32);
+  if (!token) {
+    return {envelope_reply(request, http::status::internal_server_error, "no randomness"), "rand"};
+  }
+  tokens_[*token] = Token{caller.institution, caller.fingerprint, now + options_.token_lifetime};
   return {envelope_reply(request, http::status::ok, "",
-                         json{{"accessToken", token},
-                              {"idToken", token},
+                         json{{"accessToken", *token},
+                              {"idToken", *token},
                               {"refreshToken", nullptr},
                               {"expiresIn", options_.token_lifetime.count()},
                               {"linkSysCharCd", "0"}}),
@@ -287,20 +308,23 @@ Service::Routed Service::search(const ts::Request& request, const Caller& caller
 Service::Routed Service::challenge(const ts::Request& request, const Caller& caller) {
   const auto now = clock_();
   std::erase_if(challenges_, [&](const auto& c) { return now >= c.second.expires; });
-  if (challenges_.size() >= kMaxChallenges) {
+  if (count_for(challenges_, caller.institution) >= kMaxChallengesPerInstitution) {
     return {envelope_reply(request, http::status::too_many_requests, "too many open challenges"),
             "challenge-limit"};
   }
   Challenge c;
   c.bytes.resize(32);
-  RAND_bytes(c.bytes.data(), int(c.bytes.size()));
+  const auto id = random_id(16);
+  if (!id || RAND_bytes(c.bytes.data(), int(c.bytes.size())) != 1) {
+    return {envelope_reply(request, http::status::internal_server_error, "no randomness"), "rand"};
+  }
   c.institution = caller.institution;
+  c.fingerprint = caller.fingerprint;
   c.expires = now + options_.challenge_lifetime;
-  const std::string id = random_id(16);
   const std::string value = to_base64(c.bytes);
-  challenges_[id] = std::move(c);
+  challenges_[*id] = std::move(c);
   return {envelope_reply(request, http::status::ok, "",
-                         json{{"challengeId", id},
+                         json{{"challengeId", *id},
                               {"challenge", value},
                               {"expiresIn", options_.challenge_lifetime.count()}}),
           "challenge"};
@@ -329,10 +353,11 @@ Service::Routed Service::verify(const ts::Request& request, const Caller& caller
   }
   const Challenge challenge = std::move(found->second);
   challenges_.erase(found);
-  if (clock_() >= challenge.expires || challenge.institution != caller.institution) {
+  if (clock_() >= challenge.expires || challenge.institution != caller.institution ||
+      challenge.fingerprint != caller.fingerprint) {
     return xml_reply(request, field_error_answer(context, Problem{false, "SIM2101",
                                                                   "ChallengeId: expired or "
-                                                                  "issued to another institution"}));
+                                                                  "issued to another terminal"}));
   }
   if (!verifier_) {
     return xml_reply(request, abnormal_answer(context, Problem{true, "SIM9006",
@@ -373,9 +398,17 @@ Service::Routed Service::bulk_submit(const ts::Request& request, const Caller& c
                                                                "the client certificate's"}));
   }
   // The answers are computed now, handed out once the job is "processed".
+  const auto now = clock_();
+  std::erase_if(bulk_jobs_, [&](const auto& j) { return now >= j.second.ready + kJobRetention; });
+  if (count_for(bulk_jobs_, caller.institution) >= kMaxJobsPerInstitution) {
+    return xml_reply(request, abnormal_answer(context, Problem{true, "SIM9007",
+                                                               "too many 一括 jobs kept for this "
+                                                               "institution: fetch them first"}));
+  }
   BulkJob job;
   job.institution = caller.institution;
-  job.ready = clock_() + options_.bulk_delay;
+  job.submitted = now;
+  job.ready = now + options_.bulk_delay;
   job.header = b.header;
   for (const auto& patient : b.patients) {
     xmlmsg::Element unit = xmlmsg::Element::make_node("BulkConfirmUnit");

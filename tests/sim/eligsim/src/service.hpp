@@ -71,12 +71,13 @@ class Service {
   struct Challenge {
     Bytes bytes;
     std::string institution;
+    std::string fingerprint;  // the client certificate it was issued to
     std::chrono::system_clock::time_point expires;
   };
   struct BulkJob {
     std::string institution;
+    std::chrono::system_clock::time_point submitted;
     std::chrono::system_clock::time_point ready;
-    xmlmsg::Element header_source;  // the submit's header values
     Header header;
     std::vector<xmlmsg::Element> units;
     std::size_t errors = 0;
@@ -99,7 +100,8 @@ class Service {
   void apply_faults(std::string_view route, ts::Reply& reply, std::string& outcome);
   void record(Call call);
   std::string now_text() const;
-  std::string random_id(std::size_t bytes);
+  // Random bytes as hex; nullopt when OpenSSL's generator fails (answered 500, never zeros).
+  std::optional<std::string> random_id(std::size_t bytes);
 
   Dataset dataset_;
   std::optional<CardVerifier> verifier_;

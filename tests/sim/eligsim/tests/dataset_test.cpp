@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "onshi/check_digit.hpp"
 #include "onshi/xmlmsg/insurer_number.hpp"
@@ -56,6 +57,13 @@ TEST(Dataset, EveryIdentifierIsValidAndEveryCategoryIsThere) {
                         "limit", "preschool", "elderly"}) {
     EXPECT_GT(categories[c], 0) << c;
   }
+}
+
+// Found in review: every member of a household had the same id, so 複数該当 was judged wrong.
+TEST(Dataset, EveryPersonHasItsOwnId) {
+  const auto d = Dataset::generate({1200, 1, nullptr});
+  std::set<std::string> ids;
+  for (const auto& p : d->persons()) EXPECT_TRUE(ids.insert(p.id).second) << p.id;
 }
 
 TEST(Dataset, RegistersTheTestPkisInstitutionsAndValidCodes) {

@@ -24,6 +24,8 @@ TEST(Faults, ParseEveryKindAndNameTheBadField) {
             "faults[0].routes: auth, search, challenge, verify, bulk_submit, bulk_fetch");
   EXPECT_FALSE(parse_faults(R"({"faults":[{"kind":"handshake","routes":["auth"]}]})"));
   EXPECT_FALSE(parse_faults("[]"));
+  // Found in review: read as int, 2^32 + 500 wrapped around to 500.
+  EXPECT_FALSE(parse_faults(R"({"faults":[{"kind":"status","status":4294967796}]})"));
   EXPECT_FALSE(parse_faults(R"({"faults":[{"ms":1}]})"));
 }
 

@@ -95,6 +95,22 @@ TEST_F(ServiceTest, ValidityFollowsTheQualificationsOnTheDate) {
   EXPECT_TRUE(none.results.empty());
 }
 
+// Found in review: a newer card asked about on a day only the older qualification covered
+// answered 3 (a newer qualification exists) instead of 2.
+TEST_F(ServiceTest, ANewerCardOnADayOnlyTheOlderCoveredIsInvalidNotSuperseded) {
+  const Person& changed = example("expired-newer");
+  const auto& older = changed.qualifications.at(0);
+  auto h = header();
+  h.qualification_confirmation_date = older.qualification_date;  // before the change
+  const auto answer = [&](const xmlmsg::SearchInfo& s) {
+    return answer_of(service_.handle(
+        post("/qualifications/search", json_of(xmlmsg::make_search_request(h, s)), token_),
+        caller()));
+  };
+  EXPECT_EQ(answer(search_for(changed, 1)).qualification_validity, "2");
+  EXPECT_EQ(answer(search_for(changed, 0)).qualification_validity, "1");
+}
+
 TEST_F(ServiceTest, LimitInformationComesOnlyWithConsent) {
   const Person* with_limit = nullptr;
   for (const auto& p : service_.dataset().persons()) {
@@ -217,6 +233,78 @@ TEST_F(ServiceTest, BulkIsProcessingUntilReadyThenAnswersEveryPatient) {
            json_of(xmlmsg::make_bulk_fetch_request(header(), "SIM999")), token_),
       caller());
   EXPECT_NE(unknown.response.body().find("SIM9004"), std::string::npos);
+}
+
+// Found in review: the 一括 answer echoed each patient's input verbatim, so one patient's bad
+// fields (or an unknown deep structure) made the whole answer unreadable for onshi's parser.
+TEST_F(ServiceTest, OnePatientsGarbageLeavesTheBulkAnswerReadable) {
+  // Unknown is element 4 (XmlMsg, MessageBody, QualificationConfirmSearchInfo); its innermost X
+  // is 24, the deepest a message may go: echoed one level deeper it could not be written.
+  std::string deep;
+  for (int i = 0; i < 20; ++i) deep += R"({"X":)";
+  deep += "\"x\"";
+  for (int i = 0; i < 20; ++i) deep += "}";
+  const auto self = search_for(example("self"));
+  // One good patient as onshi writes it, then the same patient written by hand around the others.
+  const std::string good = json_of(xmlmsg::make_bulk_submit_request(header(), std::vector{self}));
+  const auto open = good.find("[{") + 1, close = good.rfind("}]") + 1;
+  const std::string patient = good.substr(open, close - open);  // {...}
+  const std::string body = good.substr(0, open) + patient +
+                           R"(,{"InsurerNumber":"123456789012","Birthdate":"1980-01-01",)"
+                           R"("InsuredIdentificationNumber":"1"},)"
+                           R"({"InsurerNumber":{},"InsuredIdentificationNumber":"1"},)" +
+                           patient.substr(0, patient.size() - 1) + R"(,"Unknown":)" + deep + "}" +
+                           good.substr(close);
+  const auto submitted = service_.handle(post("/qualifications/bulk", body, token_), caller());
+  auto parsed = xmlmsg::parse_bulk_submit_response(*xmlmsg::parse_json(submitted.response.body()));
+  ASSERT_TRUE(parsed) << parsed.error().message << "\n" << submitted.response.body();
+  ASSERT_EQ(parsed->header.segment_of_result, "1") << submitted.response.body() << "\n" << body;
+  now_ += std::chrono::seconds(1);
+  const auto fetched = service_.handle(
+      post("/qualifications/bulk/result",
+           json_of(xmlmsg::make_bulk_fetch_request(header(), parsed->reception_number)), token_),
+      caller());
+  ASSERT_EQ(fetched.response.result_int(), 200u) << fetched.response.body();
+  auto msg = xmlmsg::parse_json(fetched.response.body());
+  ASSERT_TRUE(msg) << msg.error().message;
+  auto done = xmlmsg::parse_bulk_fetch_response(*msg);
+  ASSERT_TRUE(done) << done.error().message;
+  ASSERT_EQ(done->units.size(), 4u);
+  EXPECT_EQ(done->units[0].qualification_validity, "1");
+  EXPECT_EQ(done->units[1].processing_result_code, "SIM2001");
+  EXPECT_EQ(done->units[1].search.insurer_number, "12345678");  // cut to the field's 8
+  EXPECT_EQ(done->units[2].processing_result_code, "SIM2000");
+  EXPECT_EQ(done->units[3].qualification_validity, "1");
+}
+
+// Found in review: the parser's reason quotes the bytes it stopped at, which could be invalid
+// UTF-8 (HTTP 500) or longer than onshi's parser reads.
+TEST_F(ServiceTest, AnAbnormalEndQuotingBadInputIsStillAReadableAnswer) {
+  for (const std::string& body : {std::string("{\"XmlMsg\":{\"A\":\"abc\xff\"}}"),
+                                 "{\"XmlMsg\":" + std::string(5000, '[')}) {
+    const auto reply = service_.handle(post("/qualifications/search", body, token_), caller());
+    ASSERT_EQ(reply.response.result_int(), 200u);
+    const auto a = answer_of(reply);
+    EXPECT_EQ(a.header.segment_of_result, "9") << reply.response.body();
+    EXPECT_EQ(a.header.error_code, "SIM9001");
+  }
+}
+
+// Found in review: a challenge was bound to the institution only, so another terminal of the
+// same institution could answer it.
+TEST_F(ServiceTest, AChallengeBelongsToTheCertificateThatAskedForIt) {
+  const auto c = service_.handle(post("/mynumber/challenge", "", token_), caller());
+  const auto id = nlohmann::json::parse(c.response.body())["result"]["challengeId"].get<std::string>();
+  const auto other = caller(kInstitution, "cc33");
+  const std::string other_token = login(service_, other);
+  xmlmsg::VerificationInfo v;
+  v.challenge_id = id;
+  v.certificate_der = "x";
+  v.proof = "y";
+  const auto a = answer_of(service_.handle(
+      post("/mynumber/verify", json_of(xmlmsg::make_verification_request(header(), v)), other_token),
+      other));
+  EXPECT_EQ(a.processing_result_code, "SIM2101");
 }
 
 TEST_F(ServiceTest, FaultsApplyToTheirRoutesForTheirCountAndEveryCallIsRecorded) {
