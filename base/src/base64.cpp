@@ -31,7 +31,8 @@ std::optional<Bytes> from_base64(std::string_view text, std::size_t max_text) {
   std::string again(text.size() + 1, '\0');
   const int m = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(again.data()), decoded.data(),
                                 static_cast<int>(decoded.size()));
-  if (m < 0 || std::string_view(again.data(), static_cast<std::size_t>(m)) != text) return std::nullopt;
+  if (m < 0 || std::string_view(again.data(), static_cast<std::size_t>(m)) != text)
+    return std::nullopt;
   return decoded;
 }
 

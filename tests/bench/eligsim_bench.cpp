@@ -5,8 +5,8 @@
 //
 //   eligsim_bench PKI_DIR PERSONAS_DIR [seconds_per_step=3]
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -54,7 +54,7 @@ std::vector<std::string> search_bodies(const fs::path& dataset_file) {
   for (const auto& p : dataset["persons"]) {
     const auto& q = p["qualifications"].back();
     xmlmsg::SearchInfo s{q["insurer_number"], q["symbol"], q["number"], q["branch"],
-                         p["birthdate"], "1", ""};
+                         p["birthdate"],      "1",         ""};
     auto msg = xmlmsg::make_search_request({"20261202", "2714206386", "bench"}, s);
     if (msg) bodies.push_back(*xmlmsg::to_json(*msg));
   }
@@ -76,10 +76,11 @@ int main(int argc, char** argv) {
   const fs::path port_file = work / "ports", dataset = work / "dataset.json";
   auto server = sim::TestProcess::start(
       ONSHI_ELIGSIM,
-      {"--cert", (pki / "server/server.pem").string(), "--key", (pki / "server/server.key").string(),
-       "--chain", (pki / "server/server-chain.pem").string(), "--client-ca",
-       (pki / "ca-chain.pem").string(), "--crl", (pki / "crl.pem").string(), "--personas",
-       personas.string(), "--port-file", port_file.string(), "--write-dataset", dataset.string()},
+      {"--cert", (pki / "server/server.pem").string(), "--key",
+       (pki / "server/server.key").string(), "--chain", (pki / "server/server-chain.pem").string(),
+       "--client-ca", (pki / "ca-chain.pem").string(), "--crl", (pki / "crl.pem").string(),
+       "--personas", personas.string(), "--port-file", port_file.string(), "--write-dataset",
+       dataset.string()},
       {.port_file = port_file});
   if (!server) {
     fmt::print(stderr, "{}\n", server.error().to_string());
@@ -94,8 +95,9 @@ int main(int argc, char** argv) {
   options.server_ca_file = pki / "root-ca.pem";
   options.max_attempts = 1;
 
-  fmt::print("onshi-eligsim alone, 個別照会 over mutual TLS (keep-alive), {} persons, {} s a step\n",
-             bodies.size(), seconds);
+  fmt::print(
+      "onshi-eligsim alone, 個別照会 over mutual TLS (keep-alive), {} persons, {} s a step\n",
+      bodies.size(), seconds);
   fmt::print("{:>8} {:>10} {:>12} {:>12} {:>8} {:>12}\n", "threads", "requests", "per second",
              "median ms", "p99 ms", "server CPU");
   for (const int threads : {1, 2, 4, 8}) {
@@ -107,7 +109,8 @@ int main(int argc, char** argv) {
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
-        auto identity = tls::load_identity_pem(pki / "clients/good-rsa.pem", pki / "clients/good-rsa.key");
+        auto identity =
+            tls::load_identity_pem(pki / "clients/good-rsa.pem", pki / "clients/good-rsa.key");
         auto client = tls::HttpsClient::create(options, std::move(*identity));
         auto login = (*client)->request(tls::Request::post(
             "/auth", R"({"medicalInstitutionCode":"2714206386"})", "application/json"));
@@ -124,7 +127,8 @@ int main(int argc, char** argv) {
           request.headers.emplace_back("Authorization", token);
           const auto t0 = Clock::now();
           auto r = (*client)->request(request);
-          latencies[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          latencies[t].push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
           if (!r || r->status != 200) ++errors;
         }
       });

@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto& s = std::get<SearchRequest>(parsed);
       context.header = s.header;
       std::vector<Match> matches;
-      for (const auto& m : dataset().by_card(s.search.insurer_number, s.search.symbol, s.search.number)) {
+      for (const auto& m :
+           dataset().by_card(s.search.insurer_number, s.search.symbol, s.search.number)) {
         if (m.person->birthdate == s.search.birthdate) matches.push_back(m);
       }
       Disclosure disclosure;

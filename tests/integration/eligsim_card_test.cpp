@@ -44,8 +44,8 @@ class EligsimCard : public JpkiRig {
   }
 
   xmlmsg::QualificationResponse verify(const xmlmsg::VerificationInfo& v) {
-    const auto body = xmlmsg::to_json(*xmlmsg::make_verification_request(
-        {"20261202", "2714206386", "card"}, v));
+    const auto body =
+        xmlmsg::to_json(*xmlmsg::make_verification_request({"20261202", "2714206386", "card"}, v));
     auto r = es::post(*client_, "/mynumber/verify", *body, token_);
     EXPECT_TRUE(r) << r.error().to_string();
     auto a = xmlmsg::parse_qualification_response(*xmlmsg::parse_json(r->body));
@@ -66,7 +66,8 @@ TEST_F(EligsimCard, PinModeSignatureFromTheCardIsAcceptedAndFindsTheHolder) {
   auto card = pcsc::ExclusiveCard::connect(new_context(), reader(0));
   ASSERT_TRUE(card) << card.error().to_string();
   const std::string pin_text = persona("jpki-card").auth_pin;
-  SecretBytes pin(ByteView(reinterpret_cast<const std::uint8_t*>(pin_text.data()), pin_text.size()));
+  SecretBytes pin(
+      ByteView(reinterpret_cast<const std::uint8_t*>(pin_text.data()), pin_text.size()));
   auto signed_challenge = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, bytes, {}});
   ASSERT_TRUE(signed_challenge) << signed_challenge.error().to_string();
 
@@ -75,8 +76,8 @@ TEST_F(EligsimCard, PinModeSignatureFromTheCardIsAcceptedAndFindsTheHolder) {
   v.certificate_der = text(signed_challenge->certificate);
   v.proof = text(signed_challenge->signature);
   const auto a = verify(v);
-  EXPECT_EQ(a.qualification_validity, "1") << a.processing_result_code << " "
-                                           << a.processing_result_message;
+  EXPECT_EQ(a.qualification_validity, "1")
+      << a.processing_result_code << " " << a.processing_result_message;
   ASSERT_EQ(a.results.size(), 1u);
   EXPECT_EQ(a.results[0].name, manifest_card("jpki-card").insured_person.name);
   EXPECT_EQ(a.results[0].insured_identification_number,
@@ -102,8 +103,8 @@ TEST_F(EligsimCard, FaceModeCardPresentProofFromTheCardIsAccepted) {
   v.proof = text(*proof);
   v.consents.pharmaceutical = "1";
   const auto a = verify(v);
-  EXPECT_EQ(a.qualification_validity, "1") << a.processing_result_code << " "
-                                           << a.processing_result_message;
+  EXPECT_EQ(a.qualification_validity, "1")
+      << a.processing_result_code << " " << a.processing_result_message;
   ASSERT_EQ(a.results.size(), 1u);
   EXPECT_EQ(a.results[0].name, manifest_card("jpki-card-2023").insured_person.name);
   EXPECT_EQ(a.results[0].consents.pharmaceutical, "1");

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "jpki_rig.hpp"
-#include "onshi/sim/tool_run.hpp"
 #include "onshi/pcsc/jpki_pin_sign.hpp"
+#include "onshi/sim/tool_run.hpp"
 
 namespace onshi::test {
 namespace {
@@ -74,8 +74,9 @@ class JpkiVsOpensc : public JpkiRig {
   }
   std::string pkcs11_sign(const std::string& pin, const std::filesystem::path& in,
                           const std::filesystem::path& out) {
-    return "pkcs11-tool --module " + std::string(sim::kOpenscPkcs11Module) + " --login --pin " + pin +
-           " --sign --mechanism SHA256-RSA-PKCS --id 01 -i " + in.string() + " -o " + out.string();
+    return "pkcs11-tool --module " + std::string(sim::kOpenscPkcs11Module) + " --login --pin " +
+           pin + " --sign --mechanism SHA256-RSA-PKCS --id 01 -i " + in.string() + " -o " +
+           out.string();
   }
   std::filesystem::path work_;
 };

@@ -25,10 +25,8 @@ constexpr std::array<CodeValue, 6> k006{{{"1", "有効"},
                                          {"5", "複数該当"},
                                          {"6", "有効（未登録）"}}};
 constexpr std::array<CodeValue, 3> k007{{{"1", "男"}, {"2", "女"}, {"3", "未設定"}}};
-constexpr std::array<CodeValue, 4> k008{{{"01", "死亡"},
-                                         {"02", "生活保護受給開始"},
-                                         {"03", "医療保険等の資格取得"},
-                                         {"99", "その他"}}};
+constexpr std::array<CodeValue, 4> k008{
+    {{"01", "死亡"}, {"02", "生活保護受給開始"}, {"03", "医療保険等の資格取得"}, {"99", "その他"}}};
 constexpr std::array<CodeValue, 2> k009{{{"1", "本人"}, {"2", "家族"}}};
 constexpr std::array<CodeValue, 8> k010{{{"01", "一般"},
                                          {"02", "退職"},
@@ -38,9 +36,8 @@ constexpr std::array<CodeValue, 8> k010{{{"01", "一般"},
                                          {"06", "特例退職"},
                                          {"07", "自衛官診療証"},
                                          {"A1", "医療扶助"}}};
-constexpr std::array<CodeValue, 3> k011{{{"01", "限度額適用"},
-                                         {"02", "限度額適用・標準負担額減額"},
-                                         {"03", "標準負担額減額"}}};
+constexpr std::array<CodeValue, 3> k011{
+    {{"01", "限度額適用"}, {"02", "限度額適用・標準負担額減額"}, {"03", "標準負担額減額"}}};
 constexpr std::array<CodeValue, 16> k012{{{"A01", "ア"},
                                           {"A02", "イ"},
                                           {"A03", "ウ"},
@@ -57,9 +54,8 @@ constexpr std::array<CodeValue, 16> k012{{{"A01", "ア"},
                                           {"B08", "低所得Ⅰ(境)"},
                                           {"B09", "一般Ⅱ"},
                                           {"B10", "一般Ⅰ"}}};
-constexpr std::array<CodeValue, 3> k013{{{"1", "人工透析を要する慢性腎不全"},
-                                         {"2", "血友病"},
-                                         {"3", "血液凝固因子製剤起因HIV"}}};
+constexpr std::array<CodeValue, 3> k013{
+    {{"1", "人工透析を要する慢性腎不全"}, {"2", "血友病"}, {"3", "血液凝固因子製剤起因HIV"}}};
 constexpr std::array<CodeValue, 2> k014{{{"0", "変更なし"}, {"1", "変更あり/判定不能"}}};
 constexpr std::array<CodeValue, 1> k015{{{"1", "未就学該当"}}};
 constexpr std::array<CodeValue, 4> k016{

@@ -66,15 +66,15 @@ std::string rule_problem(std::string_view value, const Rule& rule) {
     case Format::date:
       return is_valid_date(value) ? std::string() : "must be a date YYYYMMDD";
     case Format::date_time: {
-      const bool ok = value.size() == 14 && all_digits(value) && is_valid_date(value.substr(0, 8)) &&
-                      number(value.substr(8, 2)) < 24 && number(value.substr(10, 2)) < 60 &&
-                      number(value.substr(12, 2)) < 61;
+      const bool ok = value.size() == 14 && all_digits(value) &&
+                      is_valid_date(value.substr(0, 8)) && number(value.substr(8, 2)) < 24 &&
+                      number(value.substr(10, 2)) < 60 && number(value.substr(12, 2)) < 61;
       return ok ? std::string() : "must be a date and time YYYYMMDDHHMMSS";
     }
     case Format::code:
       if (rule.table->contains(value)) return {};
-      return fmt::format("\"{}\" is not a {} ({}) value: {}", utf8_prefix(value, 16), rule.table->id,
-                         rule.table->name, table_values(*rule.table));
+      return fmt::format("\"{}\" is not a {} ({}) value: {}", utf8_prefix(value, 16),
+                         rule.table->id, rule.table->name, table_values(*rule.table));
     case Format::ratio:
       if (value.size() == 3 && all_digits(value) && number(value) <= 100) return {};
       return "must be three digits 000-100 (030 = 3割)";

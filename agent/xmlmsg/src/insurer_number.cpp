@@ -23,7 +23,8 @@ std::optional<std::string> insurer_number_problem(std::string_view digits) {
   const auto expected = check_digit_2_1(digits.substr(0, digits.size() - 1));
   const int last = digits.back() - '0';
   if (!expected || *expected != last) {
-    return fmt::format("the 検証番号 (last digit) is {} but should be {}", last, expected.value_or(-1));
+    return fmt::format("the 検証番号 (last digit) is {} but should be {}", last,
+                       expected.value_or(-1));
   }
   return std::nullopt;
 }
@@ -41,7 +42,8 @@ std::optional<std::string> insurer_digits(std::string_view field) {
     if (field.substr(0, 2) == "00") return std::string(field.substr(2));
     return std::string(field);
   }
-  if (field.substr(0, 2) == "  " && all_digits(field.substr(2))) return std::string(field.substr(2));
+  if (field.substr(0, 2) == "  " && all_digits(field.substr(2)))
+    return std::string(field.substr(2));
   return std::nullopt;
 }
 

@@ -13,10 +13,12 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr std::array<std::string_view, 6> kRepeating{
-    "ResultOfQualificationConfirmation", "QualificationConfirmSearchInfo",
-    "BulkConfirmUnit",                   "SpecificDiseasesCertificateInfo",
-    "MedicalTicketInfo",                 "ReferenceNumberRegistrationInfo"};
+constexpr std::array<std::string_view, 6> kRepeating{"ResultOfQualificationConfirmation",
+                                                     "QualificationConfirmSearchInfo",
+                                                     "BulkConfirmUnit",
+                                                     "SpecificDiseasesCertificateInfo",
+                                                     "MedicalTicketInfo",
+                                                     "ReferenceNumberRegistrationInfo"};
 
 constexpr std::size_t kMaxNameLength = 128;
 
@@ -83,8 +85,8 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
     if (frames_.empty()) return fail("the message must be a JSON object");
     if (frames_.back().array) return fail_here("an array inside an array is not allowed");
     if (!is_repeating_element(key_)) {
-      return fail(fmt::format(
-          "{}.{}: not a repeating element, so it must not be an array", path(), key_));
+      return fail(
+          fmt::format("{}.{}: not a repeating element, so it must not be an array", path(), key_));
     }
     frames_.push_back(Frame{frames_.back().node, true, key_, 0, {}});
     return true;
@@ -98,8 +100,8 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
   bool parse_error(std::size_t position, const std::string&,
                    const nlohmann::detail::exception& ex) override {
     if (error.empty()) {
-      error = fmt::format("not valid JSON at byte {}: {}", position > 0 ? position - 1 : 0,
-                          ex.what());
+      error =
+          fmt::format("not valid JSON at byte {}: {}", position > 0 ? position - 1 : 0, ex.what());
     }
     return false;
   }
@@ -168,9 +170,10 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
 
   bool type_error(std::string_view what) {
     if (frames_.empty()) return fail("the message must be a JSON object");
-    return fail(fmt::format("{}: a leaf must be a JSON string (leading zeros and spaces are kept "
-                            "only in strings), not {}",
-                            path_of_pending(), what));
+    return fail(
+        fmt::format("{}: a leaf must be a JSON string (leading zeros and spaces are kept "
+                    "only in strings), not {}",
+                    path_of_pending(), what));
   }
 
   bool fail(std::string message) {
@@ -187,8 +190,8 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
 Status check_tree(const Element& e, std::size_t depth, const std::string& path) {
   if (depth > kMaxDepth) return fail(Errc::invalid_argument, path + ": nested too deep");
   if (!is_valid_element_name(e.name)) {
-    return fail(Errc::invalid_argument, fmt::format("{}: \"{}\" is not a valid element name", path,
-                                                    e.name));
+    return fail(Errc::invalid_argument,
+                fmt::format("{}: \"{}\" is not a valid element name", path, e.name));
   }
   if (e.leaf) {
     if (!e.children.empty()) return fail(Errc::invalid_argument, path + ": a leaf with children");

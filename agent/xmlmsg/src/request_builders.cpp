@@ -40,11 +40,12 @@ Result<Element> envelope(const RequestHeader& header, bool with_date) {
     ONSHI_TRY(check("QualificationConfirmationDate", header.qualification_confirmation_date,
                     detail::date(), true));
   }
-  ONSHI_TRY(check("ArbitraryFileIdentifier", header.arbitrary_file_identifier, detail::text(100),
-                  false));
+  ONSHI_TRY(
+      check("ArbitraryFileIdentifier", header.arbitrary_file_identifier, detail::text(100), false));
   Element msg = Element::make_node(std::string(kRootName));
   Element& h = msg.add_node("MessageHeader");
-  if (with_date) h.add_leaf("QualificationConfirmationDate", header.qualification_confirmation_date);
+  if (with_date)
+    h.add_leaf("QualificationConfirmationDate", header.qualification_confirmation_date);
   h.add_leaf("MedicalInstitutionCode", header.medical_institution_code);
   add_if(h, "ArbitraryFileIdentifier", header.arbitrary_file_identifier);
   msg.add_node("MessageBody");
@@ -105,7 +106,8 @@ Result<Element> make_search_request(const RequestHeader& header, const SearchInf
 
 Result<Element> make_bulk_submit_request(const RequestHeader& header,
                                          std::span<const SearchInfo> patients) {
-  if (patients.empty()) return fail(Errc::invalid_argument, "a 一括照会 needs at least one patient");
+  if (patients.empty())
+    return fail(Errc::invalid_argument, "a 一括照会 needs at least one patient");
   ONSHI_TRY_ASSIGN(Element msg, envelope(header, true));
   Element& body = *msg.child("MessageBody");
   for (std::size_t i = 0; i < patients.size(); ++i) {
@@ -126,8 +128,7 @@ Result<Element> make_bulk_fetch_request(const RequestHeader& header,
   return msg;
 }
 
-Result<Element> make_verification_request(const RequestHeader& header,
-                                          const VerificationInfo& v) {
+Result<Element> make_verification_request(const RequestHeader& header, const VerificationInfo& v) {
   ONSHI_TRY_ASSIGN(Element msg, envelope(header, true));
   ONSHI_TRY(check("ChallengeId", v.challenge_id, detail::text(128), true));
   if (v.certificate_der.empty() || v.certificate_der.size() > kMaxCertificateBytes) {
@@ -145,7 +146,8 @@ Result<Element> make_verification_request(const RequestHeader& header,
   }
   ONSHI_TRY(check("FaceMatchScore", v.face_match_score, detail::digits(4), false));
   const ConsentAnswers& c = v.consents;
-  ONSHI_TRY(check("PharmacistsInfoConsFlg", c.pharmaceutical, detail::code(codes::kConsent), false));
+  ONSHI_TRY(
+      check("PharmacistsInfoConsFlg", c.pharmaceutical, detail::code(codes::kConsent), false));
   ONSHI_TRY(check("SpecificHealthCheckupsInfoConsFlg", c.specific_health_checkups,
                   detail::code(codes::kConsent), false));
   ONSHI_TRY(check("DiagnosisInfoConsFlg", c.diagnosis, detail::code(codes::kConsent), false));

@@ -139,8 +139,7 @@ const std::array<Field<ConsentFlags>, 12> kConsentFields{{
     {"DiagnosisInfoConsTime", &ConsentFlags::diagnosis_time, date_time()},
     {"OperationInfoConsFlg", &ConsentFlags::operation, code(codes::kConsent)},
     {"OperationInfoConsTime", &ConsentFlags::operation_time, date_time()},
-    {"LimitApplicationCertificateRelatedConsFlg", &ConsentFlags::limit,
-     code(codes::kLimitConsent)},
+    {"LimitApplicationCertificateRelatedConsFlg", &ConsentFlags::limit, code(codes::kLimitConsent)},
     {"LimitApplicationCertificateRelatedConsTime", &ConsentFlags::limit_time, date_time()},
     {"SpecificDiseasesCertificateRelatedConsFlg", &ConsentFlags::specific_diseases,
      code(codes::kLimitConsent)},
@@ -185,7 +184,8 @@ Result<std::string> read_insurer(const Element& node, const std::string& path, b
   if (!digits) {
     return fail(invalid(path + ".InsurerNumber",
                         fmt::format("\"{}\" is not 8 digits or a 6-digit 国保 number padded to 8 "
-                                    "with spaces or zeros", field)));
+                                    "with spaces or zeros",
+                                    field)));
   }
   return *digits;
 }
@@ -197,17 +197,16 @@ Result<QualificationRecord> parse_record(const Element& node, const std::string&
   ONSHI_TRY(read_fields(node, path, r.consents, kConsentFields));
   // Newer answers spell the drug-information consent differently (§1.5).
   if (r.consents.pharmaceutical.empty()) {
-    ONSHI_TRY_ASSIGN(r.consents.pharmaceutical,
-                     read_leaf(node, path, "PharmaceuticalInfoConsFlg", code(codes::kConsent),
-                               false));
+    ONSHI_TRY_ASSIGN(r.consents.pharmaceutical, read_leaf(node, path, "PharmaceuticalInfoConsFlg",
+                                                          code(codes::kConsent), false));
   }
   ONSHI_TRY_ASSIGN(r.insurer_number, read_insurer(node, path, false));
   ONSHI_TRY_ASSIGN(const Element* elderly,
                    read_node(node, path, "ElderlyRecipientCertificateInfo", false));
   if (elderly != nullptr) {
     r.elderly_recipient.emplace();
-    ONSHI_TRY(read_fields(*elderly, path + ".ElderlyRecipientCertificateInfo",
-                          *r.elderly_recipient, kElderlyFields));
+    ONSHI_TRY(read_fields(*elderly, path + ".ElderlyRecipientCertificateInfo", *r.elderly_recipient,
+                          kElderlyFields));
   }
   ONSHI_TRY_ASSIGN(const Element* limit,
                    read_node(node, path, "LimitApplicationCertificateRelatedInfo", false));
@@ -221,9 +220,8 @@ Result<QualificationRecord> parse_record(const Element& node, const std::string&
   if (diseases != nullptr) {
     const auto infos = diseases->children_named("SpecificDiseasesCertificateInfo");
     for (std::size_t i = 0; i < infos.size(); ++i) {
-      const std::string at =
-          fmt::format("{}.SpecificDiseasesCertificateList.SpecificDiseasesCertificateInfo[{}]",
-                      path, i);
+      const std::string at = fmt::format(
+          "{}.SpecificDiseasesCertificateList.SpecificDiseasesCertificateInfo[{}]", path, i);
       if (infos[i]->leaf) return fail(invalid(at, "must be a structure"));
       SpecificDiseaseInfo d;
       ONSHI_TRY(read_fields(*infos[i], at, d, kDiseaseFields));
@@ -238,9 +236,9 @@ Result<std::vector<QualificationRecord>> parse_records(const Element& parent,
   std::vector<QualificationRecord> records;
   const auto nodes = parent.children_named("ResultOfQualificationConfirmation");
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    ONSHI_TRY_ASSIGN(auto r, parse_record(*nodes[i],
-                                          fmt::format("{}.ResultOfQualificationConfirmation[{}]",
-                                                      path, i)));
+    ONSHI_TRY_ASSIGN(
+        auto r,
+        parse_record(*nodes[i], fmt::format("{}.ResultOfQualificationConfirmation[{}]", path, i)));
     records.push_back(std::move(r));
   }
   return records;
@@ -262,24 +260,23 @@ Result<Envelope> parse_envelope(const Element& msg) {
   if (e.header.segment_of_result == kSegmentAbnormal && e.header.error_code.empty()) {
     return fail(invalid(path + ".MessageHeader.ErrorCode", "missing with SegmentOfResult 9"));
   }
-  ONSHI_TRY_ASSIGN(e.body, read_node(msg, path, "MessageBody",
-                                     e.header.segment_of_result == kSegmentNormal));
+  ONSHI_TRY_ASSIGN(
+      e.body, read_node(msg, path, "MessageBody", e.header.segment_of_result == kSegmentNormal));
   return e;
 }
 
 // ProcessingResultStatus/Code/Message and QualificationValidity of a result or a 一括 unit.
 template <typename T>
 Status read_outcome(const Element& node, const std::string& path, T& out) {
-  ONSHI_TRY_ASSIGN(out.processing_result_status,
-                   read_leaf(node, path, "ProcessingResultStatus", code(codes::kProcessingStatus),
-                             true));
+  ONSHI_TRY_ASSIGN(out.processing_result_status, read_leaf(node, path, "ProcessingResultStatus",
+                                                           code(codes::kProcessingStatus), true));
   ONSHI_TRY_ASSIGN(out.processing_result_code,
                    read_leaf(node, path, "ProcessingResultCode", text(64), false));
   ONSHI_TRY_ASSIGN(out.processing_result_message,
                    read_leaf(node, path, "ProcessingResultMessage", text(400), false));
-  ONSHI_TRY_ASSIGN(out.qualification_validity,
-                   read_leaf(node, path, "QualificationValidity",
-                             code(codes::kQualificationValidity), false));
+  ONSHI_TRY_ASSIGN(
+      out.qualification_validity,
+      read_leaf(node, path, "QualificationValidity", code(codes::kQualificationValidity), false));
   if (out.processing_result_status == kStatusError && out.processing_result_code.empty()) {
     return fail(invalid(path + ".ProcessingResultCode", "missing with ProcessingResultStatus 2"));
   }
@@ -291,16 +288,19 @@ Status read_outcome(const Element& node, const std::string& path, T& out) {
 Result<SearchInfo> parse_echoed_search(const Element& node, const std::string& path) {
   if (node.leaf) return fail(invalid(path, "must be a structure"));
   SearchInfo s;
-  ONSHI_TRY_ASSIGN(const std::string insurer, read_leaf(node, path, "InsurerNumber", text(8), false));
+  ONSHI_TRY_ASSIGN(const std::string insurer,
+                   read_leaf(node, path, "InsurerNumber", text(8), false));
   s.insurer_number = insurer_digits(insurer).value_or(insurer);
-  ONSHI_TRY_ASSIGN(s.insured_card_symbol, read_leaf(node, path, "InsuredCardSymbol", text(20), false));
+  ONSHI_TRY_ASSIGN(s.insured_card_symbol,
+                   read_leaf(node, path, "InsuredCardSymbol", text(20), false));
   ONSHI_TRY_ASSIGN(s.insured_identification_number,
                    read_leaf(node, path, "InsuredIdentificationNumber", text(20), false));
   ONSHI_TRY_ASSIGN(s.insured_branch_number,
                    read_leaf(node, path, "InsuredBranchNumber", text(2), false));
   ONSHI_TRY_ASSIGN(s.birthdate, read_leaf(node, path, "Birthdate", text(8), false));
-  ONSHI_TRY_ASSIGN(s.limit_consent,
-                   read_leaf(node, path, "LimitApplicationCertificateRelatedConsFlg", text(1), false));
+  ONSHI_TRY_ASSIGN(
+      s.limit_consent,
+      read_leaf(node, path, "LimitApplicationCertificateRelatedConsFlg", text(1), false));
   ONSHI_TRY_ASSIGN(s.arbitrary_identifier,
                    read_leaf(node, path, "ArbitraryIdentifier", text(100), false));
   return s;
@@ -327,10 +327,10 @@ Result<QualificationResponse> parse_qualification_response(const Element& msg) {
                      r.qualification_validity == kValidityInvalidNewer ||
                      r.qualification_validity == kValidityMultiple;
   if (r.processing_result_status == kStatusNormal && found && r.results.empty()) {
-    return fail(invalid(path + ".ResultList",
-                        fmt::format("QualificationValidity {} needs at least one "
-                                    "ResultOfQualificationConfirmation",
-                                    r.qualification_validity)));
+    return fail(
+        invalid(path + ".ResultList", fmt::format("QualificationValidity {} needs at least one "
+                                                  "ResultOfQualificationConfirmation",
+                                                  r.qualification_validity)));
   }
   return r;
 }
@@ -362,8 +362,8 @@ Result<BulkFetchResponse> parse_bulk_fetch_response(const Element& msg) {
     if (searches.size() != 1) {
       return fail(invalid(at + ".QualificationConfirmSearchInfo", "must appear exactly once"));
     }
-    ONSHI_TRY_ASSIGN(u.search, parse_echoed_search(*searches[0],
-                                                   at + ".QualificationConfirmSearchInfo[0]"));
+    ONSHI_TRY_ASSIGN(u.search,
+                     parse_echoed_search(*searches[0], at + ".QualificationConfirmSearchInfo[0]"));
     ONSHI_TRY(read_outcome(*units[i], at, u));
     ONSHI_TRY_ASSIGN(u.results, parse_records(*units[i], at));
     ONSHI_TRY_ASSIGN(u.reference_number,

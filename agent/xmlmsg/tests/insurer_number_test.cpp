@@ -25,9 +25,9 @@ TEST(InsurerNumber, TheFieldAcceptsSpaceOrZeroPadding) {
   EXPECT_EQ(*insurer_digits("  123455"), "123455");
   EXPECT_EQ(*insurer_digits("00123455"), "123455");
   EXPECT_EQ(*insurer_digits("33120015"), "33120015");
-  EXPECT_FALSE(insurer_digits("123455"));     // unpadded
-  EXPECT_FALSE(insurer_digits("123455  "));   // padded on the wrong side
-  EXPECT_FALSE(insurer_digits(" 0123455"));   // mixed padding
+  EXPECT_FALSE(insurer_digits("123455"));    // unpadded
+  EXPECT_FALSE(insurer_digits("123455  "));  // padded on the wrong side
+  EXPECT_FALSE(insurer_digits(" 0123455"));  // mixed padding
   EXPECT_FALSE(insurer_digits("3312001a"));
 }
 

@@ -37,10 +37,11 @@ TEST(JsonForm, RoundTripsDocumentOrderAndRepeatingElementsAsArrays) {
   msg.child("MessageBody")->add_node("Empty");
   auto json = to_json(msg);
   ASSERT_TRUE(json) << json.error().message;
-  EXPECT_EQ(*json,
-            R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","ArbitraryFileIdentifier":""},)"
-            R"("MessageBody":{"ResultList":{"ResultOfQualificationConfirmation":[{"Name":"診療　太郎"},)"
-            R"({"NameKana":"ｼﾝﾘｮｳ ﾀﾛｳ"}]},"Empty":{}}}})");
+  EXPECT_EQ(
+      *json,
+      R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","ArbitraryFileIdentifier":""},)"
+      R"("MessageBody":{"ResultList":{"ResultOfQualificationConfirmation":[{"Name":"診療　太郎"},)"
+      R"({"NameKana":"ｼﾝﾘｮｳ ﾀﾛｳ"}]},"Empty":{}}}})");
   auto back = parse_json(*json);
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, msg);
@@ -48,12 +49,17 @@ TEST(JsonForm, RoundTripsDocumentOrderAndRepeatingElementsAsArrays) {
 
 TEST(JsonForm, ARepeatingElementIsAnArrayEvenWithOneItem) {
   Element msg = Element::make_node("XmlMsg");
-  msg.add_node("MessageBody").add_node("QualificationConfirmSearchInfo").add_leaf("Birthdate", "20010327");
-  EXPECT_EQ(*to_json(msg),
-            R"({"XmlMsg":{"MessageBody":{"QualificationConfirmSearchInfo":[{"Birthdate":"20010327"}]}}})");
-  EXPECT_EQ(error_of(R"({"XmlMsg":{"MessageBody":{"QualificationConfirmSearchInfo":{"Birthdate":"1"}}}})"),
-            "XmlMsg.MessageBody.QualificationConfirmSearchInfo: a repeating element must be an "
-            "array, even with one item");
+  msg.add_node("MessageBody")
+      .add_node("QualificationConfirmSearchInfo")
+      .add_leaf("Birthdate", "20010327");
+  EXPECT_EQ(
+      *to_json(msg),
+      R"({"XmlMsg":{"MessageBody":{"QualificationConfirmSearchInfo":[{"Birthdate":"20010327"}]}}})");
+  EXPECT_EQ(
+      error_of(
+          R"({"XmlMsg":{"MessageBody":{"QualificationConfirmSearchInfo":{"Birthdate":"1"}}}})"),
+      "XmlMsg.MessageBody.QualificationConfirmSearchInfo: a repeating element must be an "
+      "array, even with one item");
 }
 
 TEST(JsonForm, OtherElementsAreNeverArrays) {
@@ -79,12 +85,14 @@ TEST(JsonForm, ANumberLeafIsRefusedWithItsPath) {
 }
 
 TEST(JsonForm, DuplicateMembersAreRefusedNotMerged) {
-  EXPECT_EQ(error_of(R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","SegmentOfResult":"9"}}})"),
-            "XmlMsg.MessageHeader.SegmentOfResult: appears twice in one object");
+  EXPECT_EQ(
+      error_of(R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","SegmentOfResult":"9"}}})"),
+      "XmlMsg.MessageHeader.SegmentOfResult: appears twice in one object");
 }
 
 TEST(JsonForm, TheEnvelopeIsExactlyOneXmlMsgObject) {
-  const std::string want = "the message must be one JSON object {\"XmlMsg\": {...}} and nothing else";
+  const std::string want =
+      "the message must be one JSON object {\"XmlMsg\": {...}} and nothing else";
   EXPECT_EQ(error_of(R"({"Other":{}})"), want);
   EXPECT_EQ(error_of(R"({"XmlMsg":{},"Extra":"x"})"), want);
   EXPECT_EQ(error_of(R"({"XmlMsg":"text"})"), want);
@@ -101,8 +109,7 @@ TEST(JsonForm, BrokenJsonNamesTheByteOffset) {
 }
 
 TEST(JsonForm, NamesControlCharactersAndDepthAreBounded) {
-  EXPECT_EQ(error_of(R"({"XmlMsg":{"1bad":"x"}})"),
-            "XmlMsg: \"1bad\" is not a valid element name");
+  EXPECT_EQ(error_of(R"({"XmlMsg":{"1bad":"x"}})"), "XmlMsg: \"1bad\" is not a valid element name");
   EXPECT_EQ(error_of(R"({"XmlMsg":{"A":"x\u0001y"}})"),
             "XmlMsg.A: the text holds a control character that XML cannot carry");
   EXPECT_TRUE(parse_json(R"({"XmlMsg":{"A":"line\nbreak\ttab"}})"));

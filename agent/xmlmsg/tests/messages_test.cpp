@@ -74,7 +74,8 @@ TEST(BulkRequests, CarryEveryPatientAndTheReceptionNumber) {
   patients[1].arbitrary_identifier = "p2";
   auto submit = make_bulk_submit_request(header(), patients);
   ASSERT_TRUE(submit);
-  EXPECT_EQ(submit->child("MessageBody")->children_named("QualificationConfirmSearchInfo").size(), 2u);
+  EXPECT_EQ(submit->child("MessageBody")->children_named("QualificationConfirmSearchInfo").size(),
+            2u);
   EXPECT_FALSE(make_bulk_submit_request(header(), {}));
   auto fetch = make_bulk_fetch_request(header(), "R0001");
   ASSERT_TRUE(fetch);
@@ -176,9 +177,9 @@ TEST(QualificationResponse, AValidResultWithoutAPersonIsMalformed) {
 }
 
 TEST(QualificationResponse, NotFoundAndErrorsAreAnswersNotParseErrors) {
-  auto none = parse_qualification_response(parse(
-      R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1"},"MessageBody":)"
-      R"({"ProcessingResultStatus":"1","QualificationValidity":"4"}}})"));
+  auto none = parse_qualification_response(
+      parse(R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1"},"MessageBody":)"
+            R"({"ProcessingResultStatus":"1","QualificationValidity":"4"}}})"));
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_EQ(none->qualification_validity, "4");
   EXPECT_TRUE(none->results.empty());
@@ -195,9 +196,9 @@ TEST(QualificationResponse, NotFoundAndErrorsAreAnswersNotParseErrors) {
 }
 
 TEST(BulkResponses, ParseReceptionUnitsAndCheckTheCount) {
-  auto submit = parse_bulk_submit_response(parse(
-      R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1"},"MessageBody":)"
-      R"({"ReceptionNumber":"R1","ReceptionDateTime":"20261202093000"}}})"));
+  auto submit = parse_bulk_submit_response(
+      parse(R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1"},"MessageBody":)"
+            R"({"ReceptionNumber":"R1","ReceptionDateTime":"20261202093000"}}})"));
   ASSERT_TRUE(submit) << submit.error().message;
   EXPECT_EQ(submit->reception_number, "R1");
 
@@ -209,17 +210,19 @@ TEST(BulkResponses, ParseReceptionUnitsAndCheckTheCount) {
   const std::string unit =
       R"({"QualificationConfirmSearchInfo":[{"InsurerNumber":"00123455","Birthdate":"20010327",)"
       R"("ArbitraryIdentifier":"p1"}],"ProcessingResultStatus":"1","QualificationValidity":"4"})";
-  auto done = parse_bulk_fetch_response(parse(
-      R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","NumberOfProcessingResult":"1"},)"
-      R"("MessageBody":{"BulkConfirmUnit":[)" + unit + "]}}}"));
+  auto done = parse_bulk_fetch_response(
+      parse(R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","NumberOfProcessingResult":"1"},)"
+            R"("MessageBody":{"BulkConfirmUnit":[)" +
+            unit + "]}}}"));
   ASSERT_TRUE(done) << done.error().message;
   ASSERT_EQ(done->units.size(), 1u);
   EXPECT_EQ(done->units[0].search.insurer_number, "123455");
   EXPECT_EQ(done->units[0].search.arbitrary_identifier, "p1");
 
-  auto wrong_count = parse_bulk_fetch_response(parse(
-      R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","NumberOfProcessingResult":"2"},)"
-      R"("MessageBody":{"BulkConfirmUnit":[)" + unit + "]}}}"));
+  auto wrong_count = parse_bulk_fetch_response(
+      parse(R"({"XmlMsg":{"MessageHeader":{"SegmentOfResult":"1","NumberOfProcessingResult":"2"},)"
+            R"("MessageBody":{"BulkConfirmUnit":[)" +
+            unit + "]}}}"));
   ASSERT_FALSE(wrong_count);
   EXPECT_EQ(wrong_count.error().message,
             "XmlMsg.MessageHeader.NumberOfProcessingResult: says 2 but the answer holds 1 "

@@ -53,9 +53,12 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--port-file", o.port_file,
                  "write the ports here: each --listen in order, then --control");
-  app.add_option("--cert", o.cert, "PEM: the server certificate")->required()->check(CLI::ExistingFile);
+  app.add_option("--cert", o.cert, "PEM: the server certificate")
+      ->required()
+      ->check(CLI::ExistingFile);
   app.add_option("--key", o.key, "PEM: its key")->required()->check(CLI::ExistingFile);
-  app.add_option("--chain", o.chain, "PEM: certificates sent after the leaf")->check(CLI::ExistingFile);
+  app.add_option("--chain", o.chain, "PEM: certificates sent after the leaf")
+      ->check(CLI::ExistingFile);
   app.add_option("--client-ca", o.client_ca, "PEM: the CA client certificates must chain to")
       ->required()
       ->check(CLI::ExistingFile);
@@ -67,15 +70,19 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--personas", o.personas,
                  "directory of onshi-jpki-personas output: manifest.json and jpki-auth-ca.pem")
       ->check(CLI::ExistingDirectory);
-  app.add_option("--persons", o.persons, "generated insured persons")->capture_default_str()
+  app.add_option("--persons", o.persons, "generated insured persons")
+      ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
   app.add_option("--seed", o.seed, "data set seed")->capture_default_str();
   app.add_option("--token-lifetime", o.token_lifetime, "seconds an access token lives")
-      ->capture_default_str()->check(CLI::Range(1, 86400));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   app.add_option("--challenge-lifetime", o.challenge_lifetime, "seconds a challenge lives")
-      ->capture_default_str()->check(CLI::Range(1, 3600));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   app.add_option("--bulk-delay-ms", o.bulk_delay_ms, "ms a 一括 job stays 処理中")
-      ->capture_default_str()->check(CLI::Range(0, 600000));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
   app.add_option("--write-dataset", o.write_dataset, "write the data set as JSON here, then serve");
 }
 
@@ -161,7 +168,9 @@ int main(int argc, char** argv) {
     return service.handle(request, connection);
   };
   state.refuse_handshake = [&service] { return service.refuse_handshake(); };
-  es::ControlHandler control_handler = [&service](const ts::Request& r) { return service.control(r); };
+  es::ControlHandler control_handler = [&service](const ts::Request& r) {
+    return service.control(r);
+  };
 
   asio::io_context io(1);
   ts::SignalStop stop(io);
@@ -188,7 +197,8 @@ int main(int argc, char** argv) {
              ts::format_endpoint(acceptor.local_endpoint()));
   }
   if (!o.port_file.empty()) {
-    if (auto written = ts::write_port_file(o.port_file, ts::listening_ports(*acceptors)); !written) {
+    if (auto written = ts::write_port_file(o.port_file, ts::listening_ports(*acceptors));
+        !written) {
       ts::log_line(written.error().message);
       return kExitStartup;
     }

@@ -44,7 +44,11 @@ std::string safe_message(std::string_view text) {
   std::size_t characters = 0;
   for (std::size_t i = 0; i < text.size() && characters < kMaxCharacters; ++characters) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    const std::size_t n = c < 0x80           ? 1
+                          : (c >> 5) == 0x6  ? 2
+                          : (c >> 4) == 0xE  ? 3
+                          : (c >> 3) == 0x1E ? 4
+                                             : 0;
     bool valid = n > 0 && i + n <= text.size() && (n == 1 ? c >= 0x20 || c == '\t' : c >= 0xC2);
     for (std::size_t k = 1; valid && k < n; ++k) {
       valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
@@ -81,7 +85,8 @@ bool preschool_on(const std::string& birthdate, const std::string& date) {
 }
 
 // The consent flag and its time, as the patient answered on the reader.
-void add_consent(Element& e, std::string_view stem, const std::string& flag, const std::string& now) {
+void add_consent(Element& e, std::string_view stem, const std::string& flag,
+                 const std::string& now) {
   if (flag.empty()) return;
   e.add_leaf(fmt::format("{}ConsFlg", stem), flag);
   if (flag == "1") e.add_leaf(fmt::format("{}ConsTime", stem), now);
@@ -106,6 +111,34 @@ Element field_error_answer(const AnswerContext& c, const Problem& p) {
   body.add_leaf("ProcessingResultCode", p.code);
   body.add_leaf("ProcessingResultMessage", safe_message(p.message));
   return msg;
+}
+
+Element problem_answer(const AnswerContext& c, const Problem& p) {
+  return p.abnormal ? abnormal_answer(c, p) : field_error_answer(c, p);
+}
+
+Element bulk_header(const AnswerContext& c, const std::string& reception_number,
+                    std::string_view segment) {
+  Element h = Element::make_node("MessageHeader");
+  h.add_leaf("ProcessExecutionTime", c.now);
+  h.add_leaf("MedicalInstitutionCode", c.header.medical_institution_code);
+  if (!c.header.arbitrary_file_identifier.empty()) {
+    h.add_leaf("ArbitraryFileIdentifier", c.header.arbitrary_file_identifier);
+  }
+  if (!reception_number.empty()) h.add_leaf("ReceptionNumber", reception_number);
+  h.add_leaf("SegmentOfResult", std::string(segment));
+  h.add_leaf("CharacterCodeIdentifier", kCharacterCodeUtf8);
+  return h;
+}
+
+std::vector<Match> matches_for(const Dataset& dataset, const Search& s) {
+  std::vector<Match> matches;
+  for (const auto& m : dataset.by_card(s.insurer_number, s.symbol, s.number)) {
+    if (m.person->birthdate != s.birthdate) continue;
+    if (!s.branch.empty() && m.qualification->branch != s.branch) continue;
+    matches.push_back(m);
+  }
+  return matches;
 }
 
 std::string validity_of(const std::vector<Match>& matches, const std::string& date) {

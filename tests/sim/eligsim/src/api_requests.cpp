@@ -44,8 +44,11 @@ bool all_digits(std::string_view s) {
 
 bool valid_date(std::string_view s) {
   if (s.size() != 8 || !all_digits(s)) return false;
-  const auto n = [&](std::size_t at, std::size_t len) { return std::stoi(std::string(s.substr(at, len))); };
-  const std::chrono::year_month_day ymd{std::chrono::year(n(0, 4)), std::chrono::month(unsigned(n(4, 2))),
+  const auto n = [&](std::size_t at, std::size_t len) {
+    return std::stoi(std::string(s.substr(at, len)));
+  };
+  const std::chrono::year_month_day ymd{std::chrono::year(n(0, 4)),
+                                        std::chrono::month(unsigned(n(4, 2))),
                                         std::chrono::day(unsigned(n(6, 2)))};
   return ymd.ok() && n(0, 4) >= 1868;
 }
@@ -66,7 +69,8 @@ struct Message {
 
 Parsed<Message> parse_message(std::string_view body, bool with_date) {
   auto root = xmlmsg::parse_json(body);
-  if (!root) return abnormal("SIM9001", root.error().message);  // answers.cpp makes it safe to quote
+  if (!root)
+    return abnormal("SIM9001", root.error().message);  // answers.cpp makes it safe to quote
   Message m;
   m.root = std::move(*root);
   const Element* header = m.root.child("MessageHeader");
@@ -98,8 +102,12 @@ Parsed<Message> parse_message(std::string_view body, bool with_date) {
 
 // The fields of QualificationConfirmSearchInfo and the longest echo onshi's parser reads.
 constexpr std::pair<std::string_view, std::size_t> kEchoedFields[] = {
-    {"InsurerNumber", 8},   {"InsuredCardSymbol", 20}, {"InsuredIdentificationNumber", 20},
-    {"InsuredBranchNumber", 2}, {"Birthdate", 8},      {"LimitApplicationCertificateRelatedConsFlg", 1},
+    {"InsurerNumber", 8},
+    {"InsuredCardSymbol", 20},
+    {"InsuredIdentificationNumber", 20},
+    {"InsuredBranchNumber", 2},
+    {"Birthdate", 8},
+    {"LimitApplicationCertificateRelatedConsFlg", 1},
     {"ArbitraryIdentifier", 100}};
 
 Element echo_of(const Element& info) {
@@ -259,8 +267,8 @@ Parsed<VerifyRequest> parse_verify_request(std::string_view body) {
   }
   for (const auto& child : info->children) {
     if (!child.leaf) {
-      return field("SIM2100",
-                   "MyNumberCardVerificationInfo." + child.name + ": must be text, not a structure");
+      return field("SIM2100", "MyNumberCardVerificationInfo." + child.name +
+                                  ": must be text, not a structure");
     }
   }
   VerifyRequest r;
@@ -297,8 +305,8 @@ Parsed<VerifyRequest> parse_verify_request(std::string_view body) {
   c.operation = get("OperationInfoConsFlg");
   c.limit = get("LimitApplicationCertificateRelatedConsFlg");
   c.specific_diseases = get("SpecificDiseasesCertificateRelatedConsFlg");
-  for (const std::string* v : {&c.pharmaceutical, &c.specific_health_checkups, &c.diagnosis,
-                               &c.operation}) {
+  for (const std::string* v :
+       {&c.pharmaceutical, &c.specific_health_checkups, &c.diagnosis, &c.operation}) {
     if (!v->empty() && !xmlmsg::codes::kConsent.contains(*v)) {
       return field("SIM2107", "a consent flag is not an OQSCD016 value (0, 1, 2, 3)");
     }
@@ -312,7 +320,8 @@ Parsed<VerifyRequest> parse_verify_request(std::string_view body) {
       r.face_match_result != "2") {
     return field("SIM2104", "FaceMatchResult: face mode needs 1 (matched) or 2 (not matched)");
   }
-  if (r.face_match_score.size() > 4 || (!r.face_match_score.empty() && !all_digits(r.face_match_score))) {
+  if (r.face_match_score.size() > 4 ||
+      (!r.face_match_score.empty() && !all_digits(r.face_match_score))) {
     return field("SIM2100", "FaceMatchScore: digits");
   }
   return r;

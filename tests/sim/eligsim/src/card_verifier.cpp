@@ -49,7 +49,8 @@ std::optional<std::string> ecdsa_der(const std::string& raw) {
   const std::size_t half = raw.size() / 2;
   ECDSA_SIG* sig = ECDSA_SIG_new();
   BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), int(half), nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + half, int(half), nullptr);
+  BIGNUM* s =
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + half, int(half), nullptr);
   if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
     BN_free(r);
     BN_free(s);
@@ -94,7 +95,9 @@ Result<CardVerifier> CardVerifier::load(const std::filesystem::path& jpki_auth_c
   std::ostringstream text;
   text << in.rdbuf();
   if (!in) {
-    return fail(Errc::config_not_found, fmt::format("{}: cannot be read (--personas needs jpki-auth-ca.pem)", jpki_auth_ca.string()));
+    return fail(Errc::config_not_found,
+                fmt::format("{}: cannot be read (--personas needs jpki-auth-ca.pem)",
+                            jpki_auth_ca.string()));
   }
   const std::string pem = text.str();
   std::shared_ptr<X509_STORE> store(X509_STORE_new(), &X509_STORE_free);
@@ -135,15 +138,17 @@ std::variant<const ManifestCard*, Problem> CardVerifier::check(const VerifyReque
     return problem("SIM2102", "UserAuthenticationCertificate: cannot be checked");
   }
   if (X509_verify_cert(ctx.get()) != 1) {
-    return problem("SIM2102",
-                   fmt::format("UserAuthenticationCertificate: {} (利用者証明用電子証明書が無効です)",
-                               X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))));
+    return problem(
+        "SIM2102",
+        fmt::format("UserAuthenticationCertificate: {} (利用者証明用電子証明書が無効です)",
+                    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))));
   }
   const std::string fingerprint = sha256_hex(request.certificate_der);
   const ManifestCard* card = manifest_->find_by_auth_cert(fingerprint);
   if (card == nullptr) {
-    return problem("SIM2105", "the certificate is valid but belongs to no registered person "
-                              "(利用登録されていません)");
+    return problem("SIM2105",
+                   "the certificate is valid but belongs to no registered person "
+                   "(利用登録されていません)");
   }
   const bool pin = request.mode == xmlmsg::VerificationMode::pin;
   if (pin) {
@@ -161,8 +166,9 @@ std::variant<const ManifestCard*, Problem> CardVerifier::check(const VerifyReque
   if (request.mode == xmlmsg::VerificationMode::face && request.face_match_result != "1") {
     return problem("SIM2104", "the face did not match (顔認証が一致しませんでした)");
   }
-  const auto verified = pcsc::verify_card_present_proof(
-      *card->card_present_public_key, challenge, view(request.certificate_der), view(request.proof));
+  const auto verified =
+      pcsc::verify_card_present_proof(*card->card_present_public_key, challenge,
+                                      view(request.certificate_der), view(request.proof));
   if (!verified) {
     return problem("SIM2103", "Proof: not this card's card-present proof over this challenge");
   }

@@ -26,12 +26,14 @@ asio::awaitable<void> serve(asio::ip::tcp::socket socket, ControlHandler& handle
     parser.body_limit(1024 * 1024);
     boost::system::error_code ec;
     stream.expires_after(std::chrono::seconds(60));
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     const auto request = parser.release();
     auto reply = handler(request);
     reply.response.keep_alive(request.keep_alive());
-    co_await http::async_write(stream, reply.response, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_write(stream, reply.response,
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !request.keep_alive()) co_return;
   }
 }

@@ -44,7 +44,8 @@ class Random {
 
 std::string yyyymmdd(sys_days d) {
   const year_month_day ymd(d);
-  return fmt::format("{:04}{:02}{:02}", int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()));
+  return fmt::format("{:04}{:02}{:02}", int(ymd.year()), unsigned(ymd.month()),
+                     unsigned(ymd.day()));
 }
 
 sys_days reference_day() { return sys_days(kReference); }
@@ -75,22 +76,37 @@ struct Reading {
   std::string_view kanji, kana;  // kana: half-width katakana
 };
 constexpr std::array<Reading, 20> kSurnames{{
-    {"佐藤", "ｻﾄｳ"},     {"鈴木", "ｽｽﾞｷ"},   {"高橋", "ﾀｶﾊｼ"},   {"田中", "ﾀﾅｶ"},
-    {"伊藤", "ｲﾄｳ"},     {"渡辺", "ﾜﾀﾅﾍﾞ"}, {"山本", "ﾔﾏﾓﾄ"},   {"中村", "ﾅｶﾑﾗ"},
-    {"小林", "ｺﾊﾞﾔｼ"},   {"加藤", "ｶﾄｳ"},     {"吉田", "ﾖｼﾀﾞ"},   {"山田", "ﾔﾏﾀﾞ"},
-    {"佐々木", "ｻｻｷ"},   {"山口", "ﾔﾏｸﾞﾁ"}, {"松本", "ﾏﾂﾓﾄ"},   {"井上", "ｲﾉｳｴ"},
-    {"木村", "ｷﾑﾗ"},     {"林", "ﾊﾔｼ"},       {"斎藤", "ｻｲﾄｳ"},   {"清水", "ｼﾐｽﾞ"},
+    {"佐藤", "ｻﾄｳ"},   {"鈴木", "ｽｽﾞｷ"}, {"高橋", "ﾀｶﾊｼ"},  {"田中", "ﾀﾅｶ"},   {"伊藤", "ｲﾄｳ"},
+    {"渡辺", "ﾜﾀﾅﾍﾞ"}, {"山本", "ﾔﾏﾓﾄ"}, {"中村", "ﾅｶﾑﾗ"},  {"小林", "ｺﾊﾞﾔｼ"}, {"加藤", "ｶﾄｳ"},
+    {"吉田", "ﾖｼﾀﾞ"},  {"山田", "ﾔﾏﾀﾞ"}, {"佐々木", "ｻｻｷ"}, {"山口", "ﾔﾏｸﾞﾁ"}, {"松本", "ﾏﾂﾓﾄ"},
+    {"井上", "ｲﾉｳｴ"},  {"木村", "ｷﾑﾗ"},  {"林", "ﾊﾔｼ"},     {"斎藤", "ｻｲﾄｳ"},  {"清水", "ｼﾐｽﾞ"},
 }};
 constexpr std::array<Reading, 10> kMaleNames{{
-    {"太郎", "ﾀﾛｳ"}, {"健太", "ｹﾝﾀ"}, {"翔太", "ｼｮｳﾀ"}, {"大輔", "ﾀﾞｲｽｹ"}, {"誠", "ﾏｺﾄ"},
-    {"浩二", "ｺｳｼﾞ"}, {"蓮", "ﾚﾝ"},     {"悠真", "ﾕｳﾏ"},   {"博", "ﾋﾛｼ"},     {"茂", "ｼｹﾞﾙ"},
+    {"太郎", "ﾀﾛｳ"},
+    {"健太", "ｹﾝﾀ"},
+    {"翔太", "ｼｮｳﾀ"},
+    {"大輔", "ﾀﾞｲｽｹ"},
+    {"誠", "ﾏｺﾄ"},
+    {"浩二", "ｺｳｼﾞ"},
+    {"蓮", "ﾚﾝ"},
+    {"悠真", "ﾕｳﾏ"},
+    {"博", "ﾋﾛｼ"},
+    {"茂", "ｼｹﾞﾙ"},
 }};
 constexpr std::array<Reading, 10> kFemaleNames{{
-    {"花子", "ﾊﾅｺ"}, {"陽子", "ﾖｳｺ"}, {"美咲", "ﾐｻｷ"}, {"葵", "ｱｵｲ"},     {"結衣", "ﾕｲ"},
-    {"恵子", "ｹｲｺ"}, {"幸子", "ｻﾁｺ"}, {"さくら", "ｻｸﾗ"}, {"和子", "ｶｽﾞｺ"}, {"陽菜", "ﾋﾅ"},
+    {"花子", "ﾊﾅｺ"},
+    {"陽子", "ﾖｳｺ"},
+    {"美咲", "ﾐｻｷ"},
+    {"葵", "ｱｵｲ"},
+    {"結衣", "ﾕｲ"},
+    {"恵子", "ｹｲｺ"},
+    {"幸子", "ｻﾁｺ"},
+    {"さくら", "ｻｸﾗ"},
+    {"和子", "ｶｽﾞｺ"},
+    {"陽菜", "ﾋﾅ"},
 }};
 constexpr std::array<std::string_view, 3> kUnions{"オンシ工業健康保険組合", "試験電機健康保険組合",
-                                                 "架空商事健康保険組合"};
+                                                  "架空商事健康保険組合"};
 
 enum class Scheme { kyokai, kumiai, kyosai, kokuho, koki };
 
@@ -105,8 +121,8 @@ Insurer insurer_for(Scheme scheme, const Prefecture& p, std::size_t variant) {
   const std::string pref(p.code);
   switch (scheme) {
     case Scheme::kyokai:
-      return {with_check_digit("01" + pref + "001"),
-              fmt::format("全国健康保険協会{}支部", p.name), scheme};
+      return {with_check_digit("01" + pref + "001"), fmt::format("全国健康保険協会{}支部", p.name),
+              scheme};
     case Scheme::kumiai:
       return {with_check_digit(fmt::format("06{}{:03}", pref, 100 + variant)),
               std::string(kUnions[variant % kUnions.size()]), scheme};
@@ -215,8 +231,8 @@ class Generator {
     const int head_age = koki ? 75 + int(random_.below(20)) : 20 + int(random_.below(55));
 
     std::vector<Person> members;
-    members.push_back(make_person(pref, surname.kanji, surname.kana, head_age,
-                                  random_.percent(50) ? "1" : "2"));
+    members.push_back(
+        make_person(pref, surname.kanji, surname.kana, head_age, random_.percent(50) ? "1" : "2"));
     if (!koki) {
       if (head_age >= 25 && random_.percent(60)) {
         members.push_back(make_person(pref, surname.kanji, surname.kana,
@@ -234,13 +250,15 @@ class Generator {
     const std::string symbol =
         scheme == Scheme::kyokai   ? fmt::format("{:08}", 10'000'000 + household_no * 7)
         : scheme == Scheme::kumiai ? fmt::format("{}", 100 + household_no % 900)
-        : scheme == Scheme::kyosai ? fmt::format("{:02}-{:02}", household_no % 90 + 10,
-                                                 household_no % 97)
+        : scheme == Scheme::kyosai
+            ? fmt::format("{:02}-{:02}", household_no % 90 + 10, household_no % 97)
         : scheme == Scheme::kokuho ? fmt::format("{}{}", pref.city_kanji_symbol, household_no % 50)
                                    : std::string();
-    const std::string number = koki ? with_check_digit(fmt::format("{:07}", 1'000'000 + household_no))
-                                    : fmt::format("{}", 1000 + household_no);
-    const std::string since = yyyymmdd(years_before(1 + int(random_.below(15)), random_.below(365)));
+    const std::string number =
+        koki ? with_check_digit(fmt::format("{:07}", 1'000'000 + household_no))
+             : fmt::format("{}", 1000 + household_no);
+    const std::string since =
+        yyyymmdd(years_before(1 + int(random_.below(15)), random_.below(365)));
 
     for (std::size_t i = 0; i < members.size(); ++i) {
       Person& person = members[i];
@@ -309,8 +327,10 @@ class Generator {
       twin.id = fmt::format("P{:06}", persons_.size() + 1);
       const auto& given = twin.sex == "1" ? kMaleNames[(i + 3) % kMaleNames.size()]
                                           : kFemaleNames[(i + 3) % kFemaleNames.size()];
-      twin.name = twin.name.substr(0, twin.name.find("\u3000")) + "\u3000" + std::string(given.kanji);
-      twin.name_kana = twin.name_kana.substr(0, twin.name_kana.find(' ')) + " " + std::string(given.kana);
+      twin.name =
+          twin.name.substr(0, twin.name.find("\u3000")) + "\u3000" + std::string(given.kanji);
+      twin.name_kana =
+          twin.name_kana.substr(0, twin.name_kana.find(' ')) + " " + std::string(given.kana);
       twin.category = "multiple";
       persons_[i * 97].category = "multiple";
       persons_.push_back(std::move(twin));
@@ -370,8 +390,8 @@ class Generator {
   std::size_t households_ = 0;
 };
 
-// The test PKI's institutions (tests/sim/pki/README.md), then one 医科, 歯科 and 調剤 institution per
-// prefecture of the data set (点数表 1, 3, 4; eligibility-system.md §2).
+// The test PKI's institutions (tests/sim/pki/README.md), then one 医科, 歯科 and 調剤 institution
+// per prefecture of the data set (点数表 1, 3, 4; eligibility-system.md §2).
 std::vector<Institution> make_institutions() {
   std::vector<Institution> list{{"2714206386", "オンシ内科クリニック"},
                                 {"2734206382", "オンシ歯科クリニック"},
@@ -382,8 +402,9 @@ std::vector<Institution> make_institutions() {
   for (const auto& p : kPrefectures) {
     for (const auto& [table, name] : kKinds) {
       ++n;
-      list.push_back({with_check_digit(fmt::format("{}{}{:02}{:04}", p.code, table, 10 + n, 1000 + n)),
-                      fmt::format("{}{}", p.city, name)});
+      list.push_back(
+          {with_check_digit(fmt::format("{}{}{:02}{:04}", p.code, table, 10 + n, 1000 + n)),
+           fmt::format("{}{}", p.city, name)});
     }
   }
   return list;

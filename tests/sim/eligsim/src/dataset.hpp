@@ -37,15 +37,15 @@ struct Elderly {  // 高齢受給者 (70-74)
 struct Qualification {
   std::string insurer_number;  // digits: 8, or 6 for 国保
   std::string insurer_name;
-  std::string symbol;  // 記号, empty for 後期高齢
-  std::string number;  // 番号
-  std::string branch;  // 枝番, 2 digits
+  std::string symbol;                      // 記号, empty for 後期高齢
+  std::string number;                      // 番号
+  std::string branch;                      // 枝番, 2 digits
   std::string card_classification = "01";  // OQSCD010
   std::string family = "1";                // OQSCD009
   std::string insured_name;                // 被保険者 (世帯主) name
   std::string qualification_date;          // 資格取得年月日
-  std::string disqualification_date;       // 資格喪失年月日: the first day without it, or empty
-  std::string reason_of_loss;              // OQSCD008 with a disqualification
+  std::string disqualification_date;  // 資格喪失年月日: the first day without it, or empty
+  std::string reason_of_loss;         // OQSCD008 with a disqualification
   std::string card_issuance_date;
   std::string ratio = "030";  // InsuredPartialContributionRatio
   std::optional<Elderly> elderly;
@@ -56,7 +56,7 @@ struct Qualification {
 };
 
 struct Person {
-  std::string id;  // "P000001"; stable for a seed
+  std::string id;         // "P000001"; stable for a seed
   std::string name;       // 漢字, surname U+3000 given name
   std::string name_kana;  // half-width katakana, a half-width space between the names
   std::string sex;        // OQSCD007
@@ -64,9 +64,9 @@ struct Person {
   std::string address;
   std::string post_number;
   std::vector<Qualification> qualifications;  // oldest first
-  std::string persona;           // the My Number test card's persona, or empty
-  std::string auth_cert_sha256;  // its user-authentication certificate, or empty
-  std::string category;          // what the generator made it for ("kokuho", "expired-newer", …)
+  std::string persona;                        // the My Number test card's persona, or empty
+  std::string auth_cert_sha256;               // its user-authentication certificate, or empty
+  std::string category;  // what the generator made it for ("kokuho", "expired-newer", …)
 };
 
 // A medical institution (保険医療機関・薬局) registered for online eligibility confirmation.

@@ -22,9 +22,9 @@ ordered_json qualification_json(const Qualification& q) {
                  {"disqualification_date", q.disqualification_date},
                  {"reason_of_loss", q.reason_of_loss},
                  {"ratio", q.ratio}};
-  j["limit"] = q.limit ? ordered_json{{"classification", q.limit->classification},
-                                      {"flag", q.limit->flag}}
-                       : ordered_json(nullptr);
+  j["limit"] =
+      q.limit ? ordered_json{{"classification", q.limit->classification}, {"flag", q.limit->flag}}
+              : ordered_json(nullptr);
   j["elderly"] = q.elderly.has_value();
   ordered_json diseases = ordered_json::array();
   for (const auto& d : q.diseases) diseases.push_back(d.category);

@@ -10,8 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kVariants[] = {"truncated", "not_json", "wrong_root", "number_leaf",
-                                          "bad_segment", "no_body"};
+constexpr std::string_view kVariants[] = {"truncated",   "not_json",    "wrong_root",
+                                          "number_leaf", "bad_segment", "no_body"};
 
 std::optional<FaultKind> kind_of(std::string_view name) {
   for (auto k : {FaultKind::latency, FaultKind::status, FaultKind::reset, FaultKind::handshake,
@@ -65,9 +65,9 @@ Result<std::vector<Fault>> parse_faults(std::string_view text) {
       } else if (key == "routes") {
         if (!value.is_array()) return fail(bad(i, key, "an array of route names"));
         for (const auto& r : value) {
-          const bool known = r.is_string() &&
-                             std::find(std::begin(kRouteNames), std::end(kRouteNames),
-                                       r.get<std::string>()) != std::end(kRouteNames);
+          const bool known =
+              r.is_string() && std::find(std::begin(kRouteNames), std::end(kRouteNames),
+                                         r.get<std::string>()) != std::end(kRouteNames);
           if (!known) {
             return fail(bad(i, key, "auth, search, challenge, verify, bulk_submit, bulk_fetch"));
           }
@@ -94,12 +94,12 @@ Result<std::vector<Fault>> parse_faults(std::string_view text) {
         }
         fault.bytes = value.get<std::size_t>();
       } else if (key == "variant") {
-        const bool known = value.is_string() &&
-                           std::find(std::begin(kVariants), std::end(kVariants),
-                                     value.get<std::string>()) != std::end(kVariants);
+        const bool known =
+            value.is_string() && std::find(std::begin(kVariants), std::end(kVariants),
+                                           value.get<std::string>()) != std::end(kVariants);
         if (!known) {
-          return fail(bad(i, key,
-                          "truncated, not_json, wrong_root, number_leaf, bad_segment or no_body"));
+          return fail(
+              bad(i, key, "truncated, not_json, wrong_root, number_leaf, bad_segment or no_body"));
         }
         fault.variant = value.get<std::string>();
       } else {

@@ -1,13 +1,14 @@
 #include "service.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/rand.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
 #include "answers.hpp"
 #include "onshi/base64.hpp"
+#include "onshi/xmlmsg/codes.hpp"
 #include "onshi/xmlmsg/json_form.hpp"
 
 namespace onshi::sim::eligsim {
@@ -22,6 +23,9 @@ constexpr std::size_t kMaxChallengesPerInstitution = 1000;
 constexpr std::size_t kMaxTokensPerInstitution = 1000;
 constexpr std::size_t kMaxJobsPerInstitution = 200;
 constexpr std::chrono::hours kJobRetention{1};
+
+const Problem kForeignInstitution{true, "SIM9003",
+                                  "MedicalInstitutionCode is not the client certificate's"};
 
 template <typename Map>
 std::size_t count_for(const Map& map, const std::string& institution) {
@@ -174,8 +178,8 @@ ts::Reply Service::handle(const ts::Request& request, const ts::ConnectionInfo& 
   }
   if (route) apply_faults(*route, routed.reply, routed.outcome);
   record(Call{0, std::string(route.value_or(path.substr(0, 100))), caller.institution,
-              caller.terminal, caller.fingerprint, static_cast<int>(routed.reply.response.result_int()),
-              routed.outcome});
+              caller.terminal, caller.fingerprint,
+              static_cast<int>(routed.reply.response.result_int()), routed.outcome});
   return std::move(routed.reply);
 }
 
@@ -192,7 +196,8 @@ void Service::apply_faults(std::string_view route, ts::Reply& reply, std::string
   if (auto f = faults_.take(FaultKind::status, route)) {
     reply.response.result(static_cast<http::status>(f->status));
     reply.response.set(http::field::content_type, "text/html");
-    reply.response.body() = fmt::format("<html><body>{} Service Unavailable</body></html>", f->status);
+    reply.response.body() =
+        fmt::format("<html><body>{} Service Unavailable</body></html>", f->status);
     reply.response.prepare_payload();
     outcome += fmt::format(" fault:status={}", f->status);
   }
@@ -284,25 +289,17 @@ Service::Routed Service::search(const ts::Request& request, const Caller& caller
   auto parsed = parse_search_request(request.body());
   AnswerContext context{now_text(), {}, "2"};
   if (auto* p = std::get_if<Problem>(&parsed)) {
-    return xml_reply(request, p->abnormal ? abnormal_answer(context, *p)
-                                          : field_error_answer(context, *p));
+    return xml_reply(request, problem_answer(context, *p));
   }
   auto& s = std::get<SearchRequest>(parsed);
   context.header = s.header;
   if (s.header.medical_institution_code != caller.institution) {
-    return xml_reply(request, abnormal_answer(context, Problem{true, "SIM9003",
-                                                               "MedicalInstitutionCode is not "
-                                                               "the client certificate's"}));
-  }
-  std::vector<Match> matches;
-  for (const auto& m : dataset_.by_card(s.search.insurer_number, s.search.symbol, s.search.number)) {
-    if (m.person->birthdate != s.search.birthdate) continue;
-    if (!s.search.branch.empty() && m.qualification->branch != s.search.branch) continue;
-    matches.push_back(m);
+    return xml_reply(request, abnormal_answer(context, kForeignInstitution));
   }
   Disclosure disclosure;
   disclosure.limit_consent = s.search.limit_consent;
-  return xml_reply(request, qualification_answer(context, matches, disclosure));
+  return xml_reply(request,
+                   qualification_answer(context, matches_for(dataset_, s.search), disclosure));
 }
 
 Service::Routed Service::challenge(const ts::Request& request, const Caller& caller) {
@@ -334,15 +331,12 @@ Service::Routed Service::verify(const ts::Request& request, const Caller& caller
   auto parsed = parse_verify_request(request.body());
   AnswerContext context{now_text(), {}, "1"};
   if (auto* p = std::get_if<Problem>(&parsed)) {
-    return xml_reply(request, p->abnormal ? abnormal_answer(context, *p)
-                                          : field_error_answer(context, *p));
+    return xml_reply(request, problem_answer(context, *p));
   }
   auto& v = std::get<VerifyRequest>(parsed);
   context.header = v.header;
   if (v.header.medical_institution_code != caller.institution) {
-    return xml_reply(request, abnormal_answer(context, Problem{true, "SIM9003",
-                                                               "MedicalInstitutionCode is not "
-                                                               "the client certificate's"}));
+    return xml_reply(request, abnormal_answer(context, kForeignInstitution));
   }
   // Single use: the challenge is gone from here on, whatever the outcome.
   const auto found = challenges_.find(v.challenge_id);
@@ -389,13 +383,12 @@ Service::Routed Service::verify(const ts::Request& request, const Caller& caller
 Service::Routed Service::bulk_submit(const ts::Request& request, const Caller& caller) {
   auto parsed = parse_bulk_submit_request(request.body());
   AnswerContext context{now_text(), {}, ""};
-  if (auto* p = std::get_if<Problem>(&parsed)) return xml_reply(request, abnormal_answer(context, *p));
+  if (auto* p = std::get_if<Problem>(&parsed))
+    return xml_reply(request, abnormal_answer(context, *p));
   auto& b = std::get<BulkSubmitRequest>(parsed);
   context.header = b.header;
   if (b.header.medical_institution_code != caller.institution) {
-    return xml_reply(request, abnormal_answer(context, Problem{true, "SIM9003",
-                                                               "MedicalInstitutionCode is not "
-                                                               "the client certificate's"}));
+    return xml_reply(request, abnormal_answer(context, kForeignInstitution));
   }
   // The answers are computed now, handed out once the job is "processed".
   const auto now = clock_();
@@ -420,19 +413,15 @@ Service::Routed Service::bulk_submit(const ts::Request& request, const Caller& c
       ++job.errors;
     } else {
       const Search& s = patient.search;
-      std::vector<Match> matches;
-      for (const auto& m : dataset_.by_card(s.insurer_number, s.symbol, s.number)) {
-        if (m.person->birthdate == s.birthdate &&
-            (s.branch.empty() || m.qualification->branch == s.branch)) {
-          matches.push_back(m);
-        }
-      }
+      const std::vector<Match> matches = matches_for(dataset_, s);
       Disclosure disclosure;
       disclosure.limit_consent = s.limit_consent;
       unit.add_leaf("ProcessingResultStatus", "1");
-      unit.add_leaf("QualificationValidity", validity_of(matches, b.header.qualification_confirmation_date));
+      unit.add_leaf("QualificationValidity",
+                    validity_of(matches, b.header.qualification_confirmation_date));
       for (const auto& m : matches) {
-        unit.add(record_element(m, b.header.qualification_confirmation_date, disclosure, context.now));
+        unit.add(
+            record_element(m, b.header.qualification_confirmation_date, disclosure, context.now));
       }
     }
     job.units.push_back(std::move(unit));
@@ -440,14 +429,7 @@ Service::Routed Service::bulk_submit(const ts::Request& request, const Caller& c
   const std::string reception = fmt::format("SIM{:012}", next_reception_++);
   bulk_jobs_[reception] = std::move(job);
   xmlmsg::Element msg = xmlmsg::Element::make_node("XmlMsg");
-  xmlmsg::Element& h = msg.add_node("MessageHeader");
-  h.add_leaf("ProcessExecutionTime", context.now);
-  h.add_leaf("MedicalInstitutionCode", b.header.medical_institution_code);
-  if (!b.header.arbitrary_file_identifier.empty()) {
-    h.add_leaf("ArbitraryFileIdentifier", b.header.arbitrary_file_identifier);
-  }
-  h.add_leaf("SegmentOfResult", "1");
-  h.add_leaf("CharacterCodeIdentifier", "0");
+  msg.add(bulk_header(context, "", xmlmsg::kSegmentNormal));
   xmlmsg::Element& body = msg.add_node("MessageBody");
   body.add_leaf("ReceptionNumber", reception);
   body.add_leaf("ReceptionDateTime", context.now);
@@ -459,7 +441,8 @@ Service::Routed Service::bulk_submit(const ts::Request& request, const Caller& c
 Service::Routed Service::bulk_fetch(const ts::Request& request, const Caller& caller) {
   auto parsed = parse_bulk_fetch_request(request.body());
   AnswerContext context{now_text(), {}, ""};
-  if (auto* p = std::get_if<Problem>(&parsed)) return xml_reply(request, abnormal_answer(context, *p));
+  if (auto* p = std::get_if<Problem>(&parsed))
+    return xml_reply(request, abnormal_answer(context, *p));
   auto& f = std::get<BulkFetchRequest>(parsed);
   context.header = f.header;
   const auto job = bulk_jobs_.find(f.reception_number);
@@ -469,23 +452,15 @@ Service::Routed Service::bulk_fetch(const ts::Request& request, const Caller& ca
                                                                "this institution"}));
   }
   xmlmsg::Element msg = xmlmsg::Element::make_node("XmlMsg");
-  xmlmsg::Element& h = msg.add_node("MessageHeader");
-  h.add_leaf("ProcessExecutionTime", context.now);
-  h.add_leaf("MedicalInstitutionCode", f.header.medical_institution_code);
-  if (!f.header.arbitrary_file_identifier.empty()) {
-    h.add_leaf("ArbitraryFileIdentifier", f.header.arbitrary_file_identifier);
-  }
-  h.add_leaf("ReceptionNumber", f.reception_number);
   if (clock_() < job->second.ready) {
-    h.add_leaf("SegmentOfResult", "2");  // 処理中: ask again later (§1.6)
-    h.add_leaf("CharacterCodeIdentifier", "0");
+    // 処理中: ask again later (§1.6).
+    msg.add(bulk_header(context, f.reception_number, xmlmsg::kSegmentProcessing));
     auto routed = xml_reply(request, msg);
     routed.outcome = "segment=2";
     return routed;
   }
   const BulkJob& j = job->second;
-  h.add_leaf("SegmentOfResult", "1");
-  h.add_leaf("CharacterCodeIdentifier", "0");
+  xmlmsg::Element& h = msg.add(bulk_header(context, f.reception_number, xmlmsg::kSegmentNormal));
   h.add_leaf("NumberOfProcessingResult", std::to_string(j.units.size()));
   h.add_leaf("NumberOfNormalProcessing", std::to_string(j.units.size() - j.errors));
   h.add_leaf("NumberOfError", std::to_string(j.errors));
@@ -501,7 +476,9 @@ ts::Reply Service::control(const ts::Request& request) {
   const auto method = request.method();
   if (path == "/faults" && method == http::verb::put) {
     auto faults = parse_faults(request.body());
-    if (!faults) return json_reply(request, http::status::bad_request, json{{"error", faults.error().message}});
+    if (!faults)
+      return json_reply(request, http::status::bad_request,
+                        json{{"error", faults.error().message}});
     faults_.replace(std::move(*faults));
     return json_reply(request, http::status::ok, json::parse(faults_.to_json()));
   }

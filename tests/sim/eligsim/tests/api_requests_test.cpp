@@ -29,18 +29,30 @@ TEST(ApiRequests, ASearchIsReadWithItsPaddingRule) {
 }
 
 TEST(ApiRequests, EachBadFieldHasItsOwnCode) {
-  const auto search = [](std::string_view info) { return code_of(parse_search_request(search_body(info))); };
-  EXPECT_EQ(search(R"({"InsurerNumber":"123455","InsuredIdentificationNumber":"1","Birthdate":"20010327"})"),
-            "2:SIM2001");
-  EXPECT_EQ(search(R"({"InsurerNumber":"  123456","InsuredIdentificationNumber":"1","Birthdate":"20010327"})"),
-            "2:SIM2002");
-  EXPECT_EQ(search(R"({"InsurerNumber":"  123455","InsuredIdentificationNumber":"1","Birthdate":"2001"})"),
-            "2:SIM2003");
+  const auto search = [](std::string_view info) {
+    return code_of(parse_search_request(search_body(info)));
+  };
+  EXPECT_EQ(
+      search(
+          R"({"InsurerNumber":"123455","InsuredIdentificationNumber":"1","Birthdate":"20010327"})"),
+      "2:SIM2001");
+  EXPECT_EQ(
+      search(
+          R"({"InsurerNumber":"  123456","InsuredIdentificationNumber":"1","Birthdate":"20010327"})"),
+      "2:SIM2002");
+  EXPECT_EQ(
+      search(
+          R"({"InsurerNumber":"  123455","InsuredIdentificationNumber":"1","Birthdate":"2001"})"),
+      "2:SIM2003");
   EXPECT_EQ(search(R"({"InsurerNumber":"  123455","Birthdate":"20010327"})"), "2:SIM2004");
-  EXPECT_EQ(search(R"({"InsurerNumber":"  123455","InsuredIdentificationNumber":"1","InsuredBranchNumber":"1","Birthdate":"20010327"})"),
-            "2:SIM2005");
-  EXPECT_EQ(search(R"({"InsurerNumber":"39131016","InsuredCardSymbol":"x","InsuredIdentificationNumber":"1","Birthdate":"20010327"})"),
-            "2:SIM2006");
+  EXPECT_EQ(
+      search(
+          R"({"InsurerNumber":"  123455","InsuredIdentificationNumber":"1","InsuredBranchNumber":"1","Birthdate":"20010327"})"),
+      "2:SIM2005");
+  EXPECT_EQ(
+      search(
+          R"({"InsurerNumber":"39131016","InsuredCardSymbol":"x","InsuredIdentificationNumber":"1","Birthdate":"20010327"})"),
+      "2:SIM2006");
   EXPECT_EQ(search(R"({"InsurerNumber":{"a":"b"}})"), "2:SIM2000");
   EXPECT_EQ(code_of(parse_search_request("nope")), "9:SIM9001");
   EXPECT_EQ(code_of(parse_search_request(R"({"XmlMsg":{"MessageBody":{}}})")), "9:SIM9002");
@@ -51,19 +63,27 @@ TEST(ApiRequests, EachBadFieldHasItsOwnCode) {
 
 TEST(ApiRequests, VerificationNeedsBase64AndAFaceResultInFaceMode) {
   const auto verify = [](std::string_view info) {
-    return code_of(parse_verify_request("{\"XmlMsg\":{" + std::string(kHeader) +
-                                        ",\"MessageBody\":{\"MyNumberCardVerificationInfo\":" +
-                                        std::string(info) + "}}}"));
+    return code_of(parse_verify_request(
+        "{\"XmlMsg\":{" + std::string(kHeader) +
+        ",\"MessageBody\":{\"MyNumberCardVerificationInfo\":" + std::string(info) + "}}}"));
   };
-  EXPECT_EQ(verify(R"({"ChallengeId":"c","VerificationMode":"1","UserAuthenticationCertificate":"MIIB","Proof":"c2ln"})"),
-            "<ok>");
-  EXPECT_EQ(verify(R"({"ChallengeId":"c","VerificationMode":"2","UserAuthenticationCertificate":"MIIB","Proof":"c2ln"})"),
-            "2:SIM2104");
-  EXPECT_EQ(verify(R"({"ChallengeId":"c","VerificationMode":"1","UserAuthenticationCertificate":"MIIB!","Proof":"c2ln"})"),
-            "2:SIM2102");
+  EXPECT_EQ(
+      verify(
+          R"({"ChallengeId":"c","VerificationMode":"1","UserAuthenticationCertificate":"MIIB","Proof":"c2ln"})"),
+      "<ok>");
+  EXPECT_EQ(
+      verify(
+          R"({"ChallengeId":"c","VerificationMode":"2","UserAuthenticationCertificate":"MIIB","Proof":"c2ln"})"),
+      "2:SIM2104");
+  EXPECT_EQ(
+      verify(
+          R"({"ChallengeId":"c","VerificationMode":"1","UserAuthenticationCertificate":"MIIB!","Proof":"c2ln"})"),
+      "2:SIM2102");
   EXPECT_EQ(verify(R"({"ChallengeId":"c","VerificationMode":"4"})"), "2:SIM2100");
-  EXPECT_EQ(verify(R"({"ChallengeId":"c","VerificationMode":"1","UserAuthenticationCertificate":"MIIB","Proof":"c2ln","DiagnosisInfoConsFlg":"9"})"),
-            "2:SIM2107");
+  EXPECT_EQ(
+      verify(
+          R"({"ChallengeId":"c","VerificationMode":"1","UserAuthenticationCertificate":"MIIB","Proof":"c2ln","DiagnosisInfoConsFlg":"9"})"),
+      "2:SIM2107");
   EXPECT_EQ(verify(R"({"ChallengeId":{}})"), "2:SIM2100");
 }
 

@@ -19,7 +19,8 @@ bool half_width_kana(const std::string& s) {
       continue;
     }
     if (i + 3 > s.size() || static_cast<unsigned char>(s[i]) != 0xEF) return false;
-    const unsigned b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
+    const unsigned b1 = static_cast<unsigned char>(s[i + 1]),
+                   b2 = static_cast<unsigned char>(s[i + 2]);
     if (!((b1 == 0xBD && b2 >= 0xA1) || (b1 == 0xBE && b2 <= 0x9F))) return false;
     i += 3;
   }
@@ -45,7 +46,8 @@ TEST(Dataset, EveryIdentifierIsValidAndEveryCategoryIsThere) {
     EXPECT_TRUE(half_width_kana(p.name_kana)) << p.id << " " << p.name_kana;
     EXPECT_NE(p.name.find("\u3000"), std::string::npos) << p.id;
     for (const auto& q : p.qualifications) {
-      EXPECT_FALSE(xmlmsg::insurer_number_problem(q.insurer_number)) << p.id << " " << q.insurer_number;
+      EXPECT_FALSE(xmlmsg::insurer_number_problem(q.insurer_number))
+          << p.id << " " << q.insurer_number;
       if (q.insurer_number.size() == 8 && q.insurer_number.starts_with("39")) {
         EXPECT_TRUE(q.symbol.empty()) << p.id;
         EXPECT_EQ(check_digit_2_1(q.number.substr(0, 7)), q.number.back() - '0') << p.id;
@@ -73,7 +75,8 @@ TEST(Dataset, RegistersTheTestPkisInstitutionsAndValidCodes) {
   EXPECT_EQ(d->institution("0110113719"), nullptr);
   EXPECT_GT(d->institutions().size(), 20u);
   for (const auto& i : d->institutions()) {
-    EXPECT_FALSE(institution_code_problem(i.code)) << i.code << ": " << *institution_code_problem(i.code);
+    EXPECT_FALSE(institution_code_problem(i.code))
+        << i.code << ": " << *institution_code_problem(i.code);
   }
 }
 

@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "eligsim_rig.hpp"
-#include "onshi/pcsc/card_present_proof.hpp"
 #include "onshi/base64.hpp"
+#include "onshi/pcsc/card_present_proof.hpp"
 #include "onshi/sim/jpki_test_pki.hpp"
 #include "onshi/sim/tool_run.hpp"
 #include "onshi/xmlmsg/json_form.hpp"
@@ -63,18 +63,19 @@ TEST_F(EligsimProcess, CurlWithTheLeafPinGetsATokenAndAWrongPinFails) {
   EXPECT_EQ(j["status"], "200");
   EXPECT_EQ(j["result"]["accessToken"].get<std::string>().size(), 64u);
   // curl pins the leaf only: the issuing CA's pin does not match it.
-  const auto wrong = run_tool(curl_as("good-rsa") + " --pinnedpubkey " +
-                              pin_of("intermediate-ca.pem") + " " + sim_->url("/auth") + " -d " +
-                              auth_body());
+  const auto wrong =
+      run_tool(curl_as("good-rsa") + " --pinnedpubkey " + pin_of("intermediate-ca.pem") + " " +
+               sim_->url("/auth") + " -d " + auth_body());
   EXPECT_EQ(wrong.status, 90) << wrong.output;  // CURLE_SSL_PINNEDPUBKEYNOTMATCH
 }
 
 TEST_F(EligsimProcess, OpensslSClientSeesTls12OrLaterWithAClientCertificateRequest) {
   const auto p = pki();
-  const auto base = fmt::format("echo | openssl s_client -connect 127.0.0.1:{} -servername localhost "
-                                "-CAfile {}/root-ca.pem -cert {}/clients/good-ec.pem -key "
-                                "{}/clients/good-ec.key ",
-                                sim_->api_port(), p.string(), p.string(), p.string());
+  const auto base = fmt::format(
+      "echo | openssl s_client -connect 127.0.0.1:{} -servername localhost "
+      "-CAfile {}/root-ca.pem -cert {}/clients/good-ec.pem -key "
+      "{}/clients/good-ec.key ",
+      sim_->api_port(), p.string(), p.string(), p.string());
   const auto v12 = run_tool(base + "-tls1_2 2>&1");
   EXPECT_NE(v12.output.find("Protocol  : TLSv1.2"), std::string::npos) << v12.output;
   EXPECT_NE(v12.output.find("Verify return code: 0 (ok)"), std::string::npos);
@@ -99,8 +100,8 @@ TEST_F(EligsimProcess, TheTestPkisBadClientCertificatesAreRefusedAtTheHandshake)
   EXPECT_NE(log.find("certificate has expired"), std::string::npos) << log;
   EXPECT_NE(log.find("certificate revoked"), std::string::npos) << log;
   // A good certificate of another institution is let in, and the service refuses its claims.
-  const auto other = run_tool(curl_as("wrong-institution") + " " + sim_->url("/auth") + " -d " +
-                              auth_body());
+  const auto other =
+      run_tool(curl_as("wrong-institution") + " " + sim_->url("/auth") + " -d " + auth_body());
   EXPECT_NE(other.output.find("is not the client certificate's institution 1311234569"),
             std::string::npos)
       << other.output;
@@ -113,11 +114,18 @@ TEST_F(EligsimProcess, OnshisClientSearchesAndTheCallIsRecordedWithTheCertificat
   ASSERT_TRUE(token) << token.error().to_string();
   const auto generated = testpki::load_generated_personas(personas());
   ASSERT_TRUE(generated) << generated.error().to_string();
-  const auto& ip = generated->manifest_content.find_persona(testpki::kPinLessPersona)->insured_person;
-  xmlmsg::SearchInfo s{ip.insurer_number, ip.insured_card_symbol, ip.insured_identification_number,
-                       ip.insured_branch_number, ip.birth_date, "0", ""};
+  const auto& ip =
+      generated->manifest_content.find_persona(testpki::kPinLessPersona)->insured_person;
+  xmlmsg::SearchInfo s{ip.insurer_number,
+                       ip.insured_card_symbol,
+                       ip.insured_identification_number,
+                       ip.insured_branch_number,
+                       ip.birth_date,
+                       "0",
+                       ""};
   ASSERT_EQ(ip.insurer_number.size(), 6u);  // the 国保 persona
-  const auto body = xmlmsg::to_json(*xmlmsg::make_search_request({"20261202", "2714206386", "x"}, s));
+  const auto body =
+      xmlmsg::to_json(*xmlmsg::make_search_request({"20261202", "2714206386", "x"}, s));
   auto r = post(**client, "/qualifications/search", *body, *token);
   ASSERT_TRUE(r) << r.error().to_string();
   auto answer = xmlmsg::parse_qualification_response(*xmlmsg::parse_json(r->body));
@@ -130,10 +138,11 @@ TEST_F(EligsimProcess, OnshisClientSearchesAndTheCallIsRecordedWithTheCertificat
   for (const auto& p : dataset["persons"]) {
     if (p["id"] != koki_id) continue;
     const auto& q = p["qualifications"][0];
-    xmlmsg::SearchInfo k{q["insurer_number"], "", q["number"], q["branch"], p["birthdate"], "0", ""};
-    auto kr = post(**client, "/qualifications/search",
-                   *xmlmsg::to_json(*xmlmsg::make_search_request({"20261202", "2714206386", "k"}, k)),
-                   *token);
+    xmlmsg::SearchInfo k{q["insurer_number"], "",  q["number"], q["branch"],
+                         p["birthdate"],      "0", ""};
+    auto kr = post(
+        **client, "/qualifications/search",
+        *xmlmsg::to_json(*xmlmsg::make_search_request({"20261202", "2714206386", "k"}, k)), *token);
     ASSERT_TRUE(kr);
     auto ka = xmlmsg::parse_qualification_response(*xmlmsg::parse_json(kr->body));
     ASSERT_TRUE(ka) << ka.error().message;
@@ -181,8 +190,8 @@ class Verification : public EligsimProcess {
   }
 
   xmlmsg::QualificationResponse verify(const xmlmsg::VerificationInfo& v) {
-    const auto body = xmlmsg::to_json(*xmlmsg::make_verification_request(
-        {"20261202", "2714206386", "v"}, v));
+    const auto body =
+        xmlmsg::to_json(*xmlmsg::make_verification_request({"20261202", "2714206386", "v"}, v));
     auto r = post(*client_, "/mynumber/verify", *body, token_);
     EXPECT_TRUE(r) << r.error().to_string();
     auto a = xmlmsg::parse_qualification_response(*xmlmsg::parse_json(r->body));
@@ -195,7 +204,8 @@ class Verification : public EligsimProcess {
     xmlmsg::VerificationInfo v;
     v.challenge_id = id;
     v.certificate_der = certificate(persona);
-    v.proof = *sign_like_the_card(personas() / (std::string(persona) + "-auth-key.pem"), view(bytes));
+    v.proof =
+        *sign_like_the_card(personas() / (std::string(persona) + "-auth-key.pem"), view(bytes));
     return v;
   }
 

@@ -1,10 +1,10 @@
 #include "eligsim_rig.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -28,12 +28,12 @@ Result<Eligsim> start_eligsim(std::vector<std::string> extra_args,
   const auto port_file = std::filesystem::temp_directory_path() /
                          fmt::format("onshi-eligsim-{}-{}.ports", ::getpid(), ++instance);
   const auto p = pki();
-  std::vector<std::string> args{"--cert", (p / "server/server.pem").string(),
-                                "--key", (p / "server/server.key").string(),
-                                "--chain", (p / "server/server-chain.pem").string(),
+  std::vector<std::string> args{"--cert",      (p / "server/server.pem").string(),
+                                "--key",       (p / "server/server.key").string(),
+                                "--chain",     (p / "server/server-chain.pem").string(),
                                 "--client-ca", (p / "ca-chain.pem").string(),
-                                "--crl", (p / "crl.pem").string(),
-                                "--personas", persona_dir.value_or(personas()).string(),
+                                "--crl",       (p / "crl.pem").string(),
+                                "--personas",  persona_dir.value_or(personas()).string(),
                                 "--port-file", port_file.string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   ONSHI_TRY_ASSIGN(auto process, TestProcess::start(ONSHI_ELIGSIM, args, {.port_file = port_file}));
@@ -42,20 +42,23 @@ Result<Eligsim> start_eligsim(std::vector<std::string> extra_args,
 
 std::string curl_as(std::string_view client) {
   const auto p = pki();
-  return fmt::format("curl -s -S --max-time 10 --cert {0}/clients/{1}.pem --key {0}/clients/{1}.key "
-                     "--cacert {0}/root-ca.pem",
-                     p.string(), client);
+  return fmt::format(
+      "curl -s -S --max-time 10 --cert {0}/clients/{1}.pem --key {0}/clients/{1}.key "
+      "--cacert {0}/root-ca.pem",
+      p.string(), client);
 }
 
 std::string control(const Eligsim& sim, std::string_view method, std::string_view path,
                     std::string_view body) {
-  const auto run = run_tool(fmt::format("curl -s -S --max-time 10 -X {} http://127.0.0.1:{}{} "
-                                        "--data-binary '{}'",
-                                        method, sim.control_port(), path, body));
+  const auto run =
+      run_tool(fmt::format("curl -s -S --max-time 10 -X {} http://127.0.0.1:{}{} "
+                           "--data-binary '{}'",
+                           method, sim.control_port(), path, body));
   return run.status == 0 ? run.output : "<curl failed> " + run.output;
 }
 
-Result<std::shared_ptr<tls::HttpsClient>> onshi_client(const Eligsim& sim, std::string_view client) {
+Result<std::shared_ptr<tls::HttpsClient>> onshi_client(const Eligsim& sim,
+                                                       std::string_view client) {
   const auto p = pki();
   ONSHI_TRY_ASSIGN(auto identity,
                    tls::load_identity_pem(p / "clients" / (std::string(client) + ".pem"),
@@ -73,7 +76,8 @@ Result<std::shared_ptr<tls::HttpsClient>> onshi_client(const Eligsim& sim, std::
 
 Result<tls::Response> post(tls::HttpsClient& client, std::string_view path, std::string body,
                            const std::string& token) {
-  auto request = tls::Request::post(std::string(path), std::move(body), "application/json;charset=UTF-8");
+  auto request =
+      tls::Request::post(std::string(path), std::move(body), "application/json;charset=UTF-8");
   if (!token.empty()) request.headers.emplace_back("Authorization", token);
   return client.request(request);
 }

@@ -19,9 +19,9 @@ TEST(Faults, ParseEveryKindAndNameTheBadField) {
             "faults[0].ms: 0 to 120000");
   EXPECT_EQ(parse_faults(R"({"faults":[{"kind":"latency","route":["x"]}]})").error().message,
             "faults[0].route: unknown field");
-  EXPECT_EQ(parse_faults(R"({"faults":[{"kind":"reset","routes":["search","nope"]}]})")
-                .error().message,
-            "faults[0].routes: auth, search, challenge, verify, bulk_submit, bulk_fetch");
+  EXPECT_EQ(
+      parse_faults(R"({"faults":[{"kind":"reset","routes":["search","nope"]}]})").error().message,
+      "faults[0].routes: auth, search, challenge, verify, bulk_submit, bulk_fetch");
   EXPECT_FALSE(parse_faults(R"({"faults":[{"kind":"handshake","routes":["auth"]}]})"));
   EXPECT_FALSE(parse_faults("[]"));
   // Found in review: read as int, 2^32 + 500 wrapped around to 500.

@@ -21,7 +21,9 @@ inline ts::ConnectionInfo caller(std::string institution = kInstitution,
                                  std::string fingerprint = "aa11") {
   ts::ConnectionInfo c;
   c.peer.fingerprint_sha256 = std::move(fingerprint);
-  c.peer.subject_entries = {{"C", "JP"}, {"O", "オンシ内科クリニック"}, {"OU", "受付1号機"},
+  c.peer.subject_entries = {{"C", "JP"},
+                            {"O", "オンシ内科クリニック"},
+                            {"OU", "受付1号機"},
                             {"CN", std::move(institution)}};
   return c;
 }

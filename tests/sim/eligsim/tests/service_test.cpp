@@ -36,13 +36,13 @@ class ServiceTest : public ::testing::Test {
   }
 
   ts::Reply search(const xmlmsg::SearchInfo& s) {
-    return service_.handle(post("/qualifications/search",
-                                json_of(xmlmsg::make_search_request(header(), s)), token_),
-                           caller());
+    return service_.handle(
+        post("/qualifications/search", json_of(xmlmsg::make_search_request(header(), s)), token_),
+        caller());
   }
 
-  std::chrono::system_clock::time_point now_ = std::chrono::sys_days(std::chrono::year(2026) /
-                                                                       12 / 2) + std::chrono::hours(1);
+  std::chrono::system_clock::time_point now_ =
+      std::chrono::sys_days(std::chrono::year(2026) / 12 / 2) + std::chrono::hours(1);
   Service service_;
   std::string token_ = login(service_);
 };
@@ -67,7 +67,8 @@ TEST_F(ServiceTest, AnInsuranceCardFindsItsPersonWithTheFieldsAsTheRealSystemNam
 TEST_F(ServiceTest, KokuhoNumbersArePaddedWithSpacesOrZeros) {
   const Person& p = example("kokuho");
   ASSERT_EQ(p.qualifications[0].insurer_number.size(), 6u);
-  EXPECT_NE(search(search_for(p)).response.body().find("\"InsurerNumber\":\"  "), std::string::npos);
+  EXPECT_NE(search(search_for(p)).response.body().find("\"InsurerNumber\":\"  "),
+            std::string::npos);
   // The same search with "00" padding, written by hand (onshi's builder pads with spaces).
   std::string body = json_of(xmlmsg::make_search_request(header(), search_for(p)));
   body.replace(body.find("\"  ") + 1, 2, "00");
@@ -194,9 +195,8 @@ TEST_F(ServiceTest, AuthNeedsTheCertificatesOwnInstitution) {
 }
 
 TEST_F(ServiceTest, BulkIsProcessingUntilReadyThenAnswersEveryPatient) {
-  std::vector<xmlmsg::SearchInfo> patients{search_for(example("self")),
-                                           search_for(example("kokuho")),
-                                           search_for(example("lost"))};
+  std::vector<xmlmsg::SearchInfo> patients{
+      search_for(example("self")), search_for(example("kokuho")), search_for(example("lost"))};
   patients[0].arbitrary_identifier = "a";
   patients[1].arbitrary_identifier = "b";
   std::string body = json_of(xmlmsg::make_bulk_submit_request(header(), patients));
@@ -228,10 +228,10 @@ TEST_F(ServiceTest, BulkIsProcessingUntilReadyThenAnswersEveryPatient) {
   EXPECT_EQ(done.units[2].processing_result_status, "2");
   EXPECT_EQ(done.units[2].processing_result_code, "SIM2003");
 
-  const auto unknown = service_.handle(
-      post("/qualifications/bulk/result",
-           json_of(xmlmsg::make_bulk_fetch_request(header(), "SIM999")), token_),
-      caller());
+  const auto unknown =
+      service_.handle(post("/qualifications/bulk/result",
+                           json_of(xmlmsg::make_bulk_fetch_request(header(), "SIM999")), token_),
+                      caller());
   EXPECT_NE(unknown.response.body().find("SIM9004"), std::string::npos);
 }
 
@@ -280,8 +280,8 @@ TEST_F(ServiceTest, OnePatientsGarbageLeavesTheBulkAnswerReadable) {
 // Found in review: the parser's reason quotes the bytes it stopped at, which could be invalid
 // UTF-8 (HTTP 500) or longer than onshi's parser reads.
 TEST_F(ServiceTest, AnAbnormalEndQuotingBadInputIsStillAReadableAnswer) {
-  for (const std::string& body : {std::string("{\"XmlMsg\":{\"A\":\"abc\xff\"}}"),
-                                 "{\"XmlMsg\":" + std::string(5000, '[')}) {
+  for (const std::string& body :
+       {std::string("{\"XmlMsg\":{\"A\":\"abc\xff\"}}"), "{\"XmlMsg\":" + std::string(5000, '[')}) {
     const auto reply = service_.handle(post("/qualifications/search", body, token_), caller());
     ASSERT_EQ(reply.response.result_int(), 200u);
     const auto a = answer_of(reply);
@@ -294,16 +294,18 @@ TEST_F(ServiceTest, AnAbnormalEndQuotingBadInputIsStillAReadableAnswer) {
 // same institution could answer it.
 TEST_F(ServiceTest, AChallengeBelongsToTheCertificateThatAskedForIt) {
   const auto c = service_.handle(post("/mynumber/challenge", "", token_), caller());
-  const auto id = nlohmann::json::parse(c.response.body())["result"]["challengeId"].get<std::string>();
+  const auto id =
+      nlohmann::json::parse(c.response.body())["result"]["challengeId"].get<std::string>();
   const auto other = caller(kInstitution, "cc33");
   const std::string other_token = login(service_, other);
   xmlmsg::VerificationInfo v;
   v.challenge_id = id;
   v.certificate_der = "x";
   v.proof = "y";
-  const auto a = answer_of(service_.handle(
-      post("/mynumber/verify", json_of(xmlmsg::make_verification_request(header(), v)), other_token),
-      other));
+  const auto a = answer_of(
+      service_.handle(post("/mynumber/verify",
+                           json_of(xmlmsg::make_verification_request(header(), v)), other_token),
+                      other));
   EXPECT_EQ(a.processing_result_code, "SIM2101");
 }
 
@@ -342,7 +344,8 @@ TEST_F(ServiceTest, FaultsApplyToTheirRoutesForTheirCountAndEveryCallIsRecorded)
 TEST_F(ServiceTest, VerificationWithoutPersonasIsAnAbnormalEndNotACrash) {
   const auto c = service_.handle(post("/mynumber/challenge", "", token_), caller());
   ASSERT_EQ(c.response.result_int(), 200u);
-  const auto id = nlohmann::json::parse(c.response.body())["result"]["challengeId"].get<std::string>();
+  const auto id =
+      nlohmann::json::parse(c.response.body())["result"]["challengeId"].get<std::string>();
   xmlmsg::VerificationInfo v;
   v.challenge_id = id;
   v.certificate_der = "x";

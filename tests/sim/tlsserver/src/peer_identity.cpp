@@ -30,8 +30,8 @@ std::vector<std::pair<std::string, std::string>> name_entries(const X509_NAME* n
     unsigned char* utf8 = nullptr;
     const int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
     if (length < 0) continue;
-    entries.emplace_back(short_name,
-                         std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length)));
+    entries.emplace_back(
+        short_name, std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length)));
     OPENSSL_free(utf8);
   }
   return entries;

@@ -4,8 +4,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -197,8 +197,8 @@ class Connection {
         co_await timer.async_wait(use_ec(ec));
       }
       if (reply.reset_connection) {
-        logf("conn {} #{}: {} {} -> reset (fault)", id_, n, std::string_view(request.method_string()),
-             std::string_view(request.target()));
+        logf("conn {} #{}: {} {} -> reset (fault)", id_, n,
+             std::string_view(request.method_string()), std::string_view(request.target()));
         reset();
         co_return false;
       }

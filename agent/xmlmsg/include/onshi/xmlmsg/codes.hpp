@@ -24,21 +24,21 @@ struct CodeTable {
 };
 
 namespace codes {
-extern const CodeTable kLimitConsent;          // OQSCD001 0 未同意, 1 同意
-extern const CodeTable kReferenceClass;        // OQSCD002 1 マイナンバーカード, 2 被保険者証情報
-extern const CodeTable kSegmentOfResult;       // OQSCD003 1 正常終了, 2 処理中, 9 異常終了
-extern const CodeTable kProcessingStatus;      // OQSCD004 1 正常終了, 2 エラー
-extern const CodeTable kQualificationValidity; // OQSCD006 1..6
-extern const CodeTable kSex;                   // OQSCD007 1 男, 2 女, 3 未設定
-extern const CodeTable kReasonOfLoss;          // OQSCD008 01, 02, 03, 99
-extern const CodeTable kPersonalFamily;        // OQSCD009 1 本人, 2 家族
-extern const CodeTable kInsuredCardClass;      // OQSCD010 01..07, A1
-extern const CodeTable kLimitCertClass;        // OQSCD011 01..03
-extern const CodeTable kLimitCertFlag;         // OQSCD012 A01..A06, B01..B10
-extern const CodeTable kSpecificDisease;       // OQSCD013 1..3
-extern const CodeTable kLimitChanged;          // OQSCD014 0, 1
-extern const CodeTable kPreschool;             // OQSCD015 1
-extern const CodeTable kConsent;               // OQSCD016 0 なし, 1 あり, 2 期限切れ, 3 取得困難
+extern const CodeTable kLimitConsent;  // OQSCD001 0 未同意, 1 同意
+extern const CodeTable kReferenceClass;  // OQSCD002 1 マイナンバーカード, 2 被保険者証情報
+extern const CodeTable kSegmentOfResult;   // OQSCD003 1 正常終了, 2 処理中, 9 異常終了
+extern const CodeTable kProcessingStatus;  // OQSCD004 1 正常終了, 2 エラー
+extern const CodeTable kQualificationValidity;  // OQSCD006 1..6
+extern const CodeTable kSex;                    // OQSCD007 1 男, 2 女, 3 未設定
+extern const CodeTable kReasonOfLoss;           // OQSCD008 01, 02, 03, 99
+extern const CodeTable kPersonalFamily;         // OQSCD009 1 本人, 2 家族
+extern const CodeTable kInsuredCardClass;       // OQSCD010 01..07, A1
+extern const CodeTable kLimitCertClass;         // OQSCD011 01..03
+extern const CodeTable kLimitCertFlag;          // OQSCD012 A01..A06, B01..B10
+extern const CodeTable kSpecificDisease;        // OQSCD013 1..3
+extern const CodeTable kLimitChanged;           // OQSCD014 0, 1
+extern const CodeTable kPreschool;              // OQSCD015 1
+extern const CodeTable kConsent;  // OQSCD016 0 なし, 1 あり, 2 期限切れ, 3 取得困難
 }  // namespace codes
 
 // SegmentOfResult (OQSCD003) and QualificationValidity (OQSCD006) values by name.

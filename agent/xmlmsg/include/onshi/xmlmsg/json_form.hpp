@@ -23,7 +23,7 @@
 namespace onshi::xmlmsg {
 
 inline constexpr std::string_view kRootName = "XmlMsg";
-inline constexpr std::size_t kMaxDepth = 24;           // XmlMsg nests 6 deep at most (§1.5, §1.6)
+inline constexpr std::size_t kMaxDepth = 24;  // XmlMsg nests 6 deep at most (§1.5, §1.6)
 inline constexpr std::size_t kMaxElements = 1'000'000;  // a 一括 result of thousands of persons
 inline constexpr std::size_t kMaxJsonBytes = 32 * 1024 * 1024;
 

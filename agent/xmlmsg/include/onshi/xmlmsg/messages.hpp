@@ -28,13 +28,13 @@ struct RequestHeader {
 
 // QualificationConfirmSearchInfo (§1.5).
 struct SearchInfo {
-  std::string insurer_number;  // the digits: 8, or 6 for 国保 (padded on the wire)
-  std::string insured_card_symbol;  // 記号, may be empty (後期高齢 has none)
+  std::string insurer_number;                 // the digits: 8, or 6 for 国保 (padded on the wire)
+  std::string insured_card_symbol;            // 記号, may be empty (後期高齢 has none)
   std::string insured_identification_number;  // 番号
   std::string insured_branch_number;          // 枝番: 2 digits or empty
   std::string birthdate;                      // YYYYMMDD
-  std::string limit_consent = "0";            // OQSCD001: 限度額適用認定証関連情報 consent
-  std::string arbitrary_identifier;           // 一括: correlates one patient's unit
+  std::string limit_consent = "0";   // OQSCD001: 限度額適用認定証関連情報 consent
+  std::string arbitrary_identifier;  // 一括: correlates one patient's unit
 
   bool operator==(const SearchInfo&) const = default;
 };
@@ -52,7 +52,7 @@ struct ConsentAnswers {
   std::string diagnosis;                 // 診療情報 → DiagnosisInfoConsFlg
   std::string operation;                 // 手術 → OperationInfoConsFlg
   std::string limit;                     // 限度額 → LimitApplicationCertificateRelatedConsFlg
-  std::string specific_diseases;         // 特定疾病 → SpecificDiseasesCertificateRelatedConsFlg
+  std::string specific_diseases;  // 特定疾病 → SpecificDiseasesCertificateRelatedConsFlg
 
   bool operator==(const ConsentAnswers&) const = default;
 };
@@ -63,8 +63,8 @@ struct ConsentAnswers {
 struct VerificationInfo {
   std::string challenge_id;
   VerificationMode mode = VerificationMode::pin;
-  std::string certificate_der;  // raw bytes; base64 on the wire
-  std::string proof;            // raw bytes; base64 on the wire
+  std::string certificate_der;    // raw bytes; base64 on the wire
+  std::string proof;              // raw bytes; base64 on the wire
   std::string face_match_result;  // face mode: "1" matched, "2" not matched
   std::string face_match_score;   // face mode: 0-1000, optional
   ConsentAnswers consents;
@@ -158,8 +158,8 @@ struct QualificationRecord {
   std::string insured_certificate_issuance_date;
   std::string insured_card_valid_date;
   std::string insured_card_expiration_date;
-  std::string reason_of_loss;  // OQSCD008
-  std::string preschool_classification;  // OQSCD015
+  std::string reason_of_loss;                      // OQSCD008
+  std::string preschool_classification;            // OQSCD015
   std::string insured_partial_contribution_ratio;  // "030" = 3割
   std::string limit_changed;                       // OQSCD014
   std::string reference_number;
