@@ -1,7 +1,7 @@
 // The persona manifest (manifest.json) that onshi-jpki-personas writes next to the personas:
 // for each generated card, its auth certificate's fingerprint, what kind of card it is, its
-// card-present public key and the insured person (被保険者) it stands for. Tests read it now;
-// the reference eligibility simulator will. Format and rules: tests/sim/cardsim/README.md
+// card-present public key and the insured person (被保険者) it stands for. Tests and the reference
+// eligibility service (tests/sim/eligsim) read it. Format and rules: tests/sim/cardsim/README.md
 // "The persona manifest (version 2)".
 #pragma once
 
