@@ -400,7 +400,6 @@ Service::Routed Service::bulk_submit(const ts::Request& request, const Caller& c
   }
   BulkJob job;
   job.institution = caller.institution;
-  job.submitted = now;
   job.ready = now + options_.bulk_delay;
   job.header = b.header;
   for (const auto& patient : b.patients) {

@@ -76,7 +76,6 @@ class Service {
   };
   struct BulkJob {
     std::string institution;
-    std::chrono::system_clock::time_point submitted;
     std::chrono::system_clock::time_point ready;
     Header header;
     std::vector<xmlmsg::Element> units;
