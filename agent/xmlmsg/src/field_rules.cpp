@@ -2,33 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <chrono>
+#include "onshi/xmlmsg/text.hpp"
 
 namespace onshi::xmlmsg::detail {
 namespace {
-
-bool all_digits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 int number(std::string_view digits) {
   int n = 0;
   for (const char c : digits) n = n * 10 + (c - '0');
   return n;
-}
-
-// Code points of valid UTF-8 (the JSON parser has already refused invalid UTF-8).
-std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-// At most `n` bytes, cut before a UTF-8 character, never inside one.
-std::string_view utf8_prefix(std::string_view s, std::size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
 }
 
 std::string table_values(const CodeTable& table) {
@@ -42,18 +24,10 @@ std::string table_values(const CodeTable& table) {
 
 }  // namespace
 
-bool is_valid_date(std::string_view s) {
-  if (s.size() != 8 || !all_digits(s)) return false;
-  const std::chrono::year_month_day ymd{std::chrono::year(number(s.substr(0, 4))),
-                                        std::chrono::month(unsigned(number(s.substr(4, 2)))),
-                                        std::chrono::day(unsigned(number(s.substr(6, 2))))};
-  return ymd.ok() && number(s.substr(0, 4)) >= 1868;  // 明治 onwards
-}
-
 std::string rule_problem(std::string_view value, const Rule& rule) {
   switch (rule.format) {
     case Format::text:
-      if (code_points(value) > rule.max_length) {
+      if (characters(value) > rule.max_length) {
         return fmt::format("longer than {} characters", rule.max_length);
       }
       return {};

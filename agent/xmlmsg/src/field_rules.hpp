@@ -37,6 +37,4 @@ inline Rule post_number() { return {Format::post_number, 8, nullptr}; }
 // (required or not).
 std::string rule_problem(std::string_view value, const Rule& rule);
 
-bool is_valid_date(std::string_view yyyymmdd);
-
 }  // namespace onshi::xmlmsg::detail

@@ -5,14 +5,9 @@
 #include <algorithm>
 
 #include "onshi/check_digit.hpp"
+#include "onshi/xmlmsg/text.hpp"
 
 namespace onshi::xmlmsg {
-namespace {
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-}  // namespace
-
 std::optional<std::string> insurer_number_problem(std::string_view digits) {
   if (!all_digits(digits) || (digits.size() != 6 && digits.size() != 8)) {
     return std::string("a 保険者番号 has 8 digits, or 6 for 国保");

@@ -3,54 +3,27 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <chrono>
-
 #include "onshi/base64.hpp"
 #include "onshi/check_digit.hpp"
 #include "onshi/xmlmsg/codes.hpp"
 #include "onshi/xmlmsg/insurer_number.hpp"
 #include "onshi/xmlmsg/json_form.hpp"
+#include "onshi/xmlmsg/text.hpp"
 
 namespace onshi::sim::eligsim {
 namespace {
 
+using xmlmsg::all_digits;
+using xmlmsg::characters;
 using xmlmsg::Element;
+using xmlmsg::is_valid_date;
+using xmlmsg::utf8_prefix;
 
 Problem abnormal(std::string code, std::string message) {
   return Problem{true, std::move(code), std::move(message)};
 }
 Problem field(std::string code, std::string message) {
   return Problem{false, std::move(code), std::move(message)};
-}
-
-// At most `n` bytes of valid UTF-8 text, cut before a character, never inside one (the answer
-// that quotes it must stay valid UTF-8).
-std::string quote(std::string_view s, std::size_t n = 16) {
-  if (s.size() <= n) return std::string(s);
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return std::string(s.substr(0, n));
-}
-
-// Characters of valid UTF-8 (the JSON parser refused anything else): field limits count these.
-std::size_t characters(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool valid_date(std::string_view s) {
-  if (s.size() != 8 || !all_digits(s)) return false;
-  const auto n = [&](std::size_t at, std::size_t len) {
-    return std::stoi(std::string(s.substr(at, len)));
-  };
-  const std::chrono::year_month_day ymd{std::chrono::year(n(0, 4)),
-                                        std::chrono::month(unsigned(n(4, 2))),
-                                        std::chrono::day(unsigned(n(6, 2)))};
-  return ymd.ok() && n(0, 4) >= 1868;
 }
 
 // The text of a leaf, "" when absent; nullptr result means "present but a structure".
@@ -85,7 +58,7 @@ Parsed<Message> parse_message(std::string_view body, bool with_date) {
   m.header.medical_institution_code = *institution;
   if (with_date) {
     const auto date = leaf(*header, "QualificationConfirmationDate");
-    if (!date || !valid_date(*date)) {
+    if (!date || !is_valid_date(*date)) {
       return abnormal("SIM9002", "MessageHeader.QualificationConfirmationDate: must be YYYYMMDD");
     }
     m.header.qualification_confirmation_date = *date;
@@ -116,15 +89,7 @@ Element echo_of(const Element& info) {
   for (const auto& [name, limit] : kEchoedFields) {
     const Element* e = info.child(name);
     if (e == nullptr || !e->leaf) continue;
-    std::string text = e->text;
-    std::size_t cut = 0, count = 0;
-    while (cut < text.size() && count < limit) {
-      ++cut;
-      while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
-      ++count;
-    }
-    text.resize(cut);
-    echo.add_leaf(std::string(name), std::move(text));
+    echo.add_leaf(std::string(name), std::string(utf8_prefix(e->text, limit)));
   }
   return echo;
 }
@@ -149,7 +114,7 @@ Parsed<Search> parse_search(const Element& info) {
   if (!digits) {
     return field("SIM2001", fmt::format("InsurerNumber \"{}\": 8 characters, a 6-digit 国保 "
                                         "number padded with spaces or zeros",
-                                        quote(*insurer)));
+                                        std::string(utf8_prefix(*insurer, 16))));
   }
   if (auto problem = xmlmsg::insurer_number_problem(*digits)) {
     return field("SIM2002", "InsurerNumber: " + *problem);
@@ -168,7 +133,7 @@ Parsed<Search> parse_search(const Element& info) {
     return field("SIM2005", "InsuredBranchNumber: 2 digits or empty");
   }
   s.branch = *branch;
-  if (!valid_date(*birth)) return field("SIM2003", "Birthdate: must be a date YYYYMMDD");
+  if (!is_valid_date(*birth)) return field("SIM2003", "Birthdate: must be a date YYYYMMDD");
   s.birthdate = *birth;
   if (!consent->empty() && !xmlmsg::codes::kLimitConsent.contains(*consent)) {
     return field("SIM2007", "LimitApplicationCertificateRelatedConsFlg: 0 or 1 (OQSCD001)");

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -13,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "onshi/pcsc/card_crypto.hpp"
 #include "onshi/pcsc/card_present_proof.hpp"
 
 namespace onshi::sim::eligsim {
@@ -24,8 +24,6 @@ struct Free {
 };
 using X509Ptr = std::unique_ptr<X509, Free<X509, X509_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Free<X509_STORE_CTX, X509_STORE_CTX_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY, EVP_PKEY_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX, EVP_MD_CTX_free>>;
 using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
 
 Problem problem(std::string code, std::string message) {
@@ -41,50 +39,6 @@ std::string sha256_hex(const std::string& der) {
   unsigned int length = 0;
   EVP_Digest(der.data(), der.size(), digest, &length, EVP_sha256(), nullptr);
   return to_hex(ByteView(digest, length));
-}
-
-// A raw r‖s ECDSA signature (what the card answers) as DER.
-std::optional<std::string> ecdsa_der(const std::string& raw) {
-  if (raw.empty() || raw.size() % 2 != 0) return std::nullopt;
-  const std::size_t half = raw.size() / 2;
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), int(half), nullptr);
-  BIGNUM* s =
-      BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + half, int(half), nullptr);
-  if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(sig);
-    return std::nullopt;
-  }
-  unsigned char* der = nullptr;
-  const int n = i2d_ECDSA_SIG(sig, &der);
-  ECDSA_SIG_free(sig);
-  if (n <= 0) return std::nullopt;
-  std::string out(reinterpret_cast<char*>(der), std::size_t(n));
-  OPENSSL_free(der);
-  return out;
-}
-
-// PIN mode: RSA PKCS#1 v1.5 over SHA-256 of the challenge, or (the invented P-384 card) ECDSA
-// over SHA-384 with r‖s (cards-and-readers.md §1.12 as pcsc/jpki_pin_sign signs).
-bool pin_signature_verifies(X509* cert, ByteView challenge, const std::string& signature) {
-  KeyPtr key(X509_get_pubkey(cert));
-  if (!key) return false;
-  const bool ec = EVP_PKEY_base_id(key.get()) == EVP_PKEY_EC;
-  std::string sig = signature;
-  if (ec) {
-    auto der = ecdsa_der(signature);
-    if (!der) return false;
-    sig = *der;
-  }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, ec ? EVP_sha384() : EVP_sha256(), nullptr,
-                                   key.get()) != 1) {
-    return false;
-  }
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                          challenge.data(), challenge.size()) == 1;
 }
 
 }  // namespace
@@ -155,7 +109,14 @@ std::variant<const ManifestCard*, Problem> CardVerifier::check(const VerifyReque
     if (card->pin_less) {
       return problem("SIM2106", "a PIN-less card (暗証番号設定不要) cannot be verified by PIN");
     }
-    if (!pin_signature_verifies(cert.get(), challenge, request.proof)) {
+    // What the card's JPKI AP signs after VERIFY (pcsc/jpki_pin_sign.hpp): RSA PKCS#1 v1.5 over
+    // SHA-256, or, on the invented EC P-384 card, ECDSA over SHA-384 as r‖s.
+    const auto key = pcsc::certificate_key(view(request.certificate_der));
+    const auto hash = key && key->kind == pcsc::KeyInfo::Kind::ec_p384
+                          ? pcsc::HashAlgorithm::sha384
+                          : pcsc::HashAlgorithm::sha256;
+    if (!key || !pcsc::verify_signature(view(request.certificate_der), hash, challenge,
+                                        view(request.proof))) {
       return problem("SIM2103", "Proof: not the certificate key's signature over this challenge");
     }
     return card;
