@@ -35,7 +35,7 @@ HpkiHandler::HpkiHandler(const hpki::Profile& profile, hpki::Application app,
       persona_(std::move(persona)),
       df_(df),
       pin_(df, profile.verify_p2, persona_.pin.value, persona_.pin.max_tries,
-           persona_.pin.tries_left, profile.blocked_sw) {}
+           persona_.pin.tries_left, profile.blocked_sw, PinLength{4, 16}) {}  // §2.1 AOD
 
 std::optional<Response> HpkiHandler::handle(const CommandApdu& command, CardState& state) {
   if (command.cla != 0x00) return std::nullopt;

@@ -14,8 +14,10 @@ constexpr std::uint8_t kMaxRsaScheme = 0x05;      // §1.5: P1 00..05
 std::optional<PinObject> make_pin(NodeId df, std::uint16_t fid,
                                   const std::optional<jpki::PinSpec>& spec) {
   if (!spec) return std::nullopt;
+  // §1.4: the auth PIN exactly 4 digits, the sign password 6–16 characters.
+  const PinLength length = fid == jpki::kEfAuthPin ? PinLength{4, 4} : PinLength{6, 16};
   return PinObject(df, static_cast<std::uint8_t>(fid), spec->value, spec->max_tries,
-                   spec->tries_left);
+                   spec->tries_left, 0x6984, length);
 }
 
 Response from_result(jpki::SignatureResult result, std::uint16_t bad_input_sw) {

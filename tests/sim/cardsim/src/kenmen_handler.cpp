@@ -11,8 +11,9 @@ constexpr std::uint8_t kVerbatimPkcs1 = 0x00;  // the JPKI P1 00 scheme (§1.5)
 
 std::optional<PinObject> make_pin(NodeId df, const std::optional<jpki::PinSpec>& spec) {
   if (!spec) return std::nullopt;
+  // §1.7: the 券面事項入力補助 PIN is 4 digits, like the JPKI auth PIN.
   return PinObject(df, static_cast<std::uint8_t>(kenmen::kEfPin), spec->value, spec->max_tries,
-                   spec->tries_left);
+                   spec->tries_left, 0x6984, PinLength{4, 4});
 }
 
 }  // namespace

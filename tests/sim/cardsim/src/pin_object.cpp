@@ -8,6 +8,7 @@ namespace onshi::sim {
 namespace {
 
 constexpr std::uint16_t kOk = 0x9000;
+constexpr std::uint16_t kWrongLength = 0x6700;
 constexpr std::uint16_t kTriesLeftBase = 0x63C0;  // 63Cx: x tries left (§1.4)
 constexpr std::uint8_t kMaxCounter = 0x0F;        // x is one nibble
 
@@ -18,13 +19,15 @@ std::uint16_t tries_sw(std::uint8_t tries) {
 }  // namespace
 
 PinObject::PinObject(NodeId df, std::uint8_t reference, std::shared_ptr<const SecretBytes> value,
-                     std::uint8_t max_tries, std::uint8_t tries_left, std::uint16_t blocked_sw)
+                     std::uint8_t max_tries, std::uint8_t tries_left, std::uint16_t blocked_sw,
+                     PinLength length)
     : df_(df),
       reference_(reference),
       value_(std::move(value)),
       max_tries_(std::min(max_tries, kMaxCounter)),
       tries_left_(std::min(tries_left, max_tries_)),
-      blocked_sw_(blocked_sw) {}
+      blocked_sw_(blocked_sw),
+      length_(length) {}
 
 bool PinObject::verified(const SecurityState& security) const {
   return security.verified_references.count({df_, reference_}) != 0;
@@ -40,6 +43,7 @@ std::uint16_t PinObject::query(const SecurityState& security) const {
 }
 
 std::uint16_t PinObject::verify(ByteView presented, SecurityState& security) {
+  if (presented.size() < length_.min || presented.size() > length_.max) return kWrongLength;
   if (tries_left_ == 0) return blocked_sw_;
   const ByteView expected = value_ ? value_->view() : ByteView{};
   // Constant-time comparison: the emulator should not teach timing leaks by example.

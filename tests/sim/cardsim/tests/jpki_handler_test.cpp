@@ -45,6 +45,20 @@ TEST(JpkiPin, EmptyVerifyReportsTriesLeftWithoutSpendingOne) {
   EXPECT_EQ(transmit(card, verify_apdu(kSignPinSfi, "")).sw, 0x63C5);
 }
 
+// A reader template padded to 8 bytes with FF (what a copied PIN-pad template sends) must not
+// cost the patient a try: the card answers 6700 to a wrong length and keeps its counter.
+TEST(JpkiPin, AWrongLengthPinAnswers6700WithoutSpendingATry) {
+  Card card = testing::jpki_card();
+  ASSERT_EQ(send(card, kSelectAuthPin).sw, 0x9000);
+  const std::string padded = auth_pin() + std::string(4, '\xFF');
+  EXPECT_EQ(transmit(card, verify_apdu(kCurrentEf, padded)).sw, 0x6700);
+  EXPECT_EQ(transmit(card, verify_apdu(kCurrentEf, "123")).sw, 0x6700);
+  EXPECT_EQ(send(card, kQuery).sw, 0x63C3);
+  ASSERT_EQ(send(card, kSelectSignPin).sw, 0x9000);
+  EXPECT_EQ(transmit(card, verify_apdu(kCurrentEf, "ABC12")).sw, 0x6700);  // sign: 6–16
+  EXPECT_EQ(send(card, kQuery).sw, 0x63C5);
+}
+
 TEST(JpkiPin, WrongPinDecrementsAndRightPinResetsTheCounter) {
   Card card = testing::jpki_card();
   ASSERT_EQ(send(card, kSelectAuthPin).sw, 0x9000);

@@ -1,0 +1,106 @@
+// One emulated face reader as usbdevfs sees it (test-rigs.md §5, "usbdevfs emulation"): URBs
+// submitted, completed and reaped per client (one client per open() of the device node), claims
+// tracked per client, DISCARDURB, closed clients, unplug. Endpoint 0 answers the standard
+// requests; interface 0 is the CCID slot; interface 1 the vendor interface, which until the
+// face-session protocol exists (driver/PROTOCOL.md, the next issue) echoes each bulk-OUT
+// transfer on bulk IN and sends events pushed by the control channel on interrupt IN.
+// No umockdev types: the glue (umockdev_device.cpp) translates ioctls into these calls.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "onshi/bytes.hpp"
+#include "onshi/facesim/ccid_slot.hpp"
+#include "onshi/facesim/descriptors.hpp"
+
+namespace onshi::facesim {
+
+using ClientId = std::uint64_t;
+
+// usbdevfs URB types (linux/usbdevice_fs.h).
+enum class UrbType : std::uint8_t { iso = 0, interrupt = 1, control = 2, bulk = 3 };
+
+struct UrbSubmission {
+  ClientId client = 0;
+  std::uint64_t address = 0;  // the client's struct usbdevfs_urb pointer: its identity
+  UrbType type = UrbType::bulk;
+  std::uint8_t endpoint = 0;
+  Bytes buffer;            // the client's buffer as submitted (OUT data; control: setup + data)
+  void* opaque = nullptr;  // the glue's handle, handed back on completion
+};
+
+struct UrbCompletion {
+  std::uint64_t address = 0;
+  int status = 0;          // 0 or -errno (-ENOENT discarded, -EPIPE stall, -EOVERFLOW babble)
+  std::size_t actual = 0;  // bytes transferred
+  Bytes in;                // IN data (control IN: placed after the 8 setup bytes)
+  bool in_after_setup = false;
+  void* opaque = nullptr;
+};
+
+struct DeviceStats {
+  std::uint64_t submitted = 0;
+  std::uint64_t reaped = 0;
+  std::uint64_t empty_reaps = 0;
+  std::uint64_t discarded = 0;
+  std::uint64_t vendor_out = 0;
+};
+
+class UsbDevice {
+ public:
+  UsbDevice(ReaderIdentity identity, SlotConfig slot);
+
+  const ReaderIdentity& identity() const noexcept { return identity_; }
+  CcidSlot& slot() noexcept { return slot_; }
+  const CcidSlot& slot() const noexcept { return slot_; }
+
+  // Each returns 0 or -errno, as the kernel's ioctl would (ENODEV once unplugged).
+  int claim(ClientId client, unsigned interface);
+  int release(ClientId client, unsigned interface);
+  int submit(UrbSubmission urb, Clock::time_point now);
+  int discard(ClientId client, std::uint64_t address);
+  // The client's next finished URB (EAGAIN-like nullopt when none is finished yet).
+  std::optional<UrbCompletion> reap(ClientId client, Clock::time_point now);
+  // Whether reap() would return something now, and when the next timed reply falls due.
+  bool has_completion(ClientId client, Clock::time_point now) const;
+  std::optional<Clock::time_point> next_due() const;
+
+  // A closed client: its claims go, its URBs are returned for the glue to free.
+  std::vector<void*> drop_client(ClientId client);
+
+  // Unplug: every URB is returned to be freed, all later calls fail with ENODEV. plug() brings the
+  // device back (a new device node, so old clients stay dead), card still in the slot.
+  std::vector<void*> unplug();
+  void plug();
+  bool plugged() const noexcept { return plugged_; }
+
+  // A vendor-interface event for interrupt IN (control channel).
+  void push_vendor_event(Bytes event);
+
+  const DeviceStats& stats() const noexcept { return stats_; }
+  // Clients holding a claim: interface → client.
+  const std::map<unsigned, ClientId>& claims() const noexcept { return claims_; }
+
+ private:
+  std::optional<unsigned> interface_of(std::uint8_t endpoint) const;
+  int ensure_claimed(ClientId client, unsigned interface);
+  UrbCompletion control(const UrbSubmission& urb);
+  std::optional<Bytes> data_for(std::uint8_t endpoint, Clock::time_point now, bool take);
+
+  ReaderIdentity identity_;
+  CcidSlot slot_;
+  bool plugged_ = true;
+  std::map<unsigned, ClientId> claims_;
+  // Finished URBs per client, reaped in order; IN URBs waiting for data, in submission order.
+  std::map<ClientId, std::deque<UrbCompletion>> done_;
+  std::deque<UrbSubmission> waiting_;
+  std::deque<Bytes> vendor_in_;
+  std::deque<Bytes> vendor_events_;
+  DeviceStats stats_;
+};
+
+}  // namespace onshi::facesim

@@ -1,0 +1,255 @@
+#include "onshi/facesim/usb_device.hpp"
+
+#include <cerrno>
+#include <set>
+
+namespace onshi::facesim {
+namespace {
+
+constexpr std::size_t kSetupSize = 8;
+// Standard requests (USB 2.0 §9.4) and the CCID class request ABORT (CCID §5.3.1).
+constexpr std::uint8_t kGetStatus = 0x00;
+constexpr std::uint8_t kClearFeature = 0x01;
+constexpr std::uint8_t kGetDescriptor = 0x06;
+constexpr std::uint8_t kGetConfiguration = 0x08;
+constexpr std::uint8_t kSetConfiguration = 0x09;
+constexpr std::uint8_t kSetInterface = 0x0B;
+constexpr std::uint8_t kCcidAbort = 0x01;
+
+bool is_in(std::uint8_t endpoint) { return (endpoint & 0x80) != 0; }
+
+}  // namespace
+
+UsbDevice::UsbDevice(ReaderIdentity identity, SlotConfig slot)
+    : identity_(std::move(identity)), slot_(slot) {}
+
+std::optional<unsigned> UsbDevice::interface_of(std::uint8_t endpoint) const {
+  switch (endpoint) {
+    case kCcidBulkOut:
+    case kCcidBulkIn:
+    case kCcidInterruptIn:
+      return kCcidInterface;
+    case kVendorBulkOut:
+    case kVendorBulkIn:
+    case kVendorInterruptIn:
+      return kVendorInterface;
+    default:
+      return std::nullopt;
+  }
+}
+
+int UsbDevice::claim(ClientId client, unsigned interface) {
+  if (!plugged_) return -ENODEV;
+  if (interface != kCcidInterface && interface != kVendorInterface) return -ENOENT;
+  const auto it = claims_.find(interface);
+  if (it != claims_.end()) return it->second == client ? 0 : -EBUSY;  // as the kernel: one owner
+  claims_[interface] = client;
+  return 0;
+}
+
+int UsbDevice::release(ClientId client, unsigned interface) {
+  if (!plugged_) return -ENODEV;
+  const auto it = claims_.find(interface);
+  if (it == claims_.end() || it->second != client) return -EINVAL;
+  claims_.erase(it);
+  return 0;
+}
+
+int UsbDevice::ensure_claimed(ClientId client, unsigned interface) {
+  // usbfs claims an unclaimed interface on the first transfer (checkintf).
+  return claim(client, interface);
+}
+
+UrbCompletion UsbDevice::control(const UrbSubmission& urb) {
+  UrbCompletion c{urb.address, 0, 0, {}, true, urb.opaque};
+  if (urb.buffer.size() < kSetupSize) {
+    c.status = -EINVAL;
+    return c;
+  }
+  const std::uint8_t request_type = urb.buffer[0];
+  const std::uint8_t request = urb.buffer[1];
+  const std::uint16_t value = static_cast<std::uint16_t>(urb.buffer[2] | (urb.buffer[3] << 8));
+  const std::uint16_t length = static_cast<std::uint16_t>(urb.buffer[6] | (urb.buffer[7] << 8));
+  std::optional<Bytes> answer;
+  if (request_type == 0x80 && request == kGetDescriptor) {
+    const auto type = static_cast<std::uint8_t>(value >> 8);
+    const auto index = static_cast<std::uint8_t>(value);
+    if (type == 0x01) answer = device_descriptor(identity_);
+    if (type == 0x02 && index == 0) answer = configuration_descriptor(identity_);
+    if (type == 0x03) answer = string_descriptor(identity_, index);
+  } else if (request_type == 0x80 && request == kGetStatus) {
+    answer = Bytes{0x00, 0x00};
+  } else if (request_type == 0x80 && request == kGetConfiguration) {
+    answer = Bytes{0x01};
+  } else if ((request_type == 0x00 && request == kSetConfiguration) ||
+             (request_type == 0x01 && request == kSetInterface) ||
+             (request_type == 0x02 && request == kClearFeature) ||
+             (request_type == 0x21 && request == kCcidAbort)) {
+    answer = Bytes{};
+  }
+  if (!answer) {
+    c.status = -EPIPE;  // a stall, as a device answers a request it does not know
+    return c;
+  }
+  if (answer->size() > length) answer->resize(length);
+  c.actual = answer->size();
+  c.in = std::move(*answer);
+  return c;
+}
+
+int UsbDevice::submit(UrbSubmission urb, Clock::time_point now) {
+  if (!plugged_) return -ENODEV;
+  ++stats_.submitted;
+  if (urb.type == UrbType::control) {
+    if (urb.endpoint != 0) return -EINVAL;
+    done_[urb.client].push_back(control(urb));
+    return 0;
+  }
+  const auto interface = interface_of(urb.endpoint);
+  if (!interface) return -ENOENT;
+  const UrbType expected = (urb.endpoint == kCcidInterruptIn || urb.endpoint == kVendorInterruptIn)
+                               ? UrbType::interrupt
+                               : UrbType::bulk;
+  if (urb.type != expected) return -EINVAL;
+  if (const int rc = ensure_claimed(urb.client, *interface); rc != 0) return rc;
+  if (is_in(urb.endpoint)) {
+    waiting_.push_back(std::move(urb));
+    return 0;
+  }
+  if (urb.endpoint == kCcidBulkOut) {
+    slot_.handle(urb.buffer, now);
+  } else {
+    ++stats_.vendor_out;
+    vendor_in_.push_back(urb.buffer);  // the echo of the placeholder vendor interface
+  }
+  done_[urb.client].push_back({urb.address, 0, urb.buffer.size(), {}, false, urb.opaque});
+  return 0;
+}
+
+std::optional<Bytes> UsbDevice::data_for(std::uint8_t endpoint, Clock::time_point now, bool take) {
+  auto from_queue = [take](std::deque<Bytes>& q) -> std::optional<Bytes> {
+    if (q.empty()) return std::nullopt;
+    if (!take) return Bytes{};
+    Bytes b = std::move(q.front());
+    q.pop_front();
+    return b;
+  };
+  switch (endpoint) {
+    case kCcidBulkIn:
+      if (!take) {
+        const auto due = slot_.next_reply_due();
+        return due && *due <= now ? std::optional<Bytes>(Bytes{}) : std::nullopt;
+      }
+      return slot_.take_reply(now);
+    case kCcidInterruptIn:
+      if (!take) return slot_.notification_pending() ? std::optional<Bytes>(Bytes{}) : std::nullopt;
+      return slot_.take_notification();
+    case kVendorBulkIn:
+      return from_queue(vendor_in_);
+    case kVendorInterruptIn:
+      return from_queue(vendor_events_);
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<UrbCompletion> UsbDevice::reap(ClientId client, Clock::time_point now) {
+  if (!plugged_) return std::nullopt;
+  auto& done = done_[client];
+  if (done.empty()) {
+    // The first waiting IN URB of each endpoint gets that endpoint's next data.
+    std::set<std::uint8_t> seen;
+    for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+      if (!seen.insert(it->endpoint).second || it->client != client) continue;
+      auto data = data_for(it->endpoint, now, true);
+      if (!data) continue;
+      UrbCompletion c{it->address, 0, data->size(), std::move(*data), false, it->opaque};
+      if (c.in.size() > it->buffer.size()) {
+        c.status = -EOVERFLOW;  // babble: more than the buffer the host gave
+        c.in.resize(it->buffer.size());
+        c.actual = c.in.size();
+      }
+      waiting_.erase(it);
+      done.push_back(std::move(c));
+      break;
+    }
+  }
+  if (done.empty()) {
+    ++stats_.empty_reaps;
+    return std::nullopt;
+  }
+  UrbCompletion c = std::move(done.front());
+  done.pop_front();
+  ++stats_.reaped;
+  return c;
+}
+
+bool UsbDevice::has_completion(ClientId client, Clock::time_point now) const {
+  if (!plugged_) return false;
+  if (const auto it = done_.find(client); it != done_.end() && !it->second.empty()) return true;
+  std::set<std::uint8_t> seen;
+  for (const auto& urb : waiting_) {
+    if (!seen.insert(urb.endpoint).second || urb.client != client) continue;
+    if (const_cast<UsbDevice*>(this)->data_for(urb.endpoint, now, false)) return true;
+  }
+  return false;
+}
+
+std::optional<Clock::time_point> UsbDevice::next_due() const { return slot_.next_reply_due(); }
+
+int UsbDevice::discard(ClientId client, std::uint64_t address) {
+  if (!plugged_) return -ENODEV;
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    if (it->client == client && it->address == address) {
+      done_[client].push_back({address, -ENOENT, 0, {}, false, it->opaque});
+      waiting_.erase(it);
+      ++stats_.discarded;
+      return 0;
+    }
+  }
+  return -EINVAL;  // already finished (or never submitted): nothing to cancel
+}
+
+std::vector<void*> UsbDevice::drop_client(ClientId client) {
+  std::vector<void*> freed;
+  for (auto it = claims_.begin(); it != claims_.end();) {
+    it = it->second == client ? claims_.erase(it) : std::next(it);
+  }
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (it->client == client) {
+      freed.push_back(it->opaque);
+      it = waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (const auto it = done_.find(client); it != done_.end()) {
+    for (const auto& c : it->second) freed.push_back(c.opaque);
+    done_.erase(it);
+  }
+  return freed;
+}
+
+std::vector<void*> UsbDevice::unplug() {
+  std::vector<void*> freed;
+  for (const auto& urb : waiting_) freed.push_back(urb.opaque);
+  for (const auto& [client, list] : done_) {
+    for (const auto& c : list) freed.push_back(c.opaque);
+  }
+  waiting_.clear();
+  done_.clear();
+  claims_.clear();
+  vendor_in_.clear();
+  vendor_events_.clear();
+  plugged_ = false;
+  return freed;
+}
+
+void UsbDevice::plug() {
+  plugged_ = true;
+  slot_.plugged();
+}
+
+void UsbDevice::push_vendor_event(Bytes event) { vendor_events_.push_back(std::move(event)); }
+
+}  // namespace onshi::facesim
