@@ -221,7 +221,11 @@ struct Card::State {
 
   template <typename T, typename Fn>
   Result<T> run(Fn&& fn, const char* what) {
-    return worker.run<T>(std::function<Result<T>()>(std::forward<Fn>(fn)), options.call_timeout,
+    return run_for<T>(std::forward<Fn>(fn), what, options.call_timeout);
+  }
+  template <typename T, typename Fn>
+  Result<T> run_for(Fn&& fn, const char* what, std::chrono::milliseconds timeout) {
+    return worker.run<T>(std::function<Result<T>()>(std::forward<Fn>(fn)), timeout,
                          fmt::format("{} on \"{}\"", what, handle->reader));
   }
 };
@@ -328,8 +332,13 @@ Result<Bytes> Card::transmit_raw(ByteView command) {
 }
 
 Result<Bytes> Card::control(std::uint32_t control_code, ByteView input) {
+  return control(control_code, input, state_->options.call_timeout);
+}
+
+Result<Bytes> Card::control(std::uint32_t control_code, ByteView input,
+                            std::chrono::milliseconds timeout) {
   auto h = state_->handle;
-  return state_->run<Bytes>(
+  return state_->run_for<Bytes>(
       [h, control_code, in = Bytes(input.begin(), input.end())]() -> Result<Bytes> {
         if (!h->connected) return fail(Errc::invalid_argument, "the card is disconnected");
         Bytes out(kReceiveBufferSize);
@@ -344,7 +353,7 @@ Result<Bytes> Card::control(std::uint32_t control_code, ByteView input) {
         out.resize(returned);
         return out;
       },
-      "SCardControl");
+      "SCardControl", timeout);
 }
 
 Result<Bytes> Card::get_attrib(std::uint32_t attribute) {

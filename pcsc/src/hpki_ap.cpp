@@ -326,7 +326,11 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
 
   // §2.2 order: SELECT AP, SELECT PIN EF, (counter), SELECT key EF, MSE SET, VERIFY, PSO.
   const PinReference ref = pin_reference(profile, request.app);
-  ONSHI_TRY(check_pin_format(pin, ref.format));
+  if (request.pad) {
+    ONSHI_TRY(check_pad_can_enter(ref));
+  } else {
+    ONSHI_TRY(check_pin_format(pin, ref.format));
+  }
   ONSHI_TRY_ASSIGN(out.verify, read_counter_before_verify(card, ref));
   // Refuse before anything else reaches the card (verify_once checks again).
   ONSHI_TRY(guard_pin_attempt(out.verify.before, request.policy, ref.name, ref.retry_limited));
@@ -343,7 +347,11 @@ Result<SignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
                                    static_cast<std::uint8_t>(a.key_reference)},
                                   std::nullopt}));
   ONSHI_TRY(expect_ok(mse, "MSE SET DST"));
-  ONSHI_TRY(verify_once(card, ref, pin, out.verify.before, request.policy));
+  if (request.pad) {
+    ONSHI_TRY(verify_once_on_pad(card, ref, *request.pad, out.verify.before, request.policy));
+  } else {
+    ONSHI_TRY(verify_once(card, ref, pin, out.verify.before, request.policy));
+  }
   pin.clear();
   auto pso = compute_signature(card, block, out.path.path);
   bool fell_back = false;

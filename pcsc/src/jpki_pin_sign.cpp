@@ -35,7 +35,10 @@ Result<PinSignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
     ONSHI_TRY_ASSIGN(out.certificate, read_certificate(card, kEfAuthCertificate));
     ONSHI_TRY_ASSIGN(out.key, certificate_key(out.certificate));
   }
-  ONSHI_TRY_ASSIGN(out.verify, verify_pin(card, pin_reference(request.key), pin, request.policy));
+  ONSHI_TRY_ASSIGN(out.verify,
+                   request.pad ? verify_pin_on_pad(card, pin_reference(request.key), *request.pad,
+                                                   request.policy)
+                               : verify_pin(card, pin_reference(request.key), pin, request.policy));
   pin.clear();
   if (request.key == Key::sign) {
     // The sign certificate is readable only after its password (§1.3).
@@ -54,6 +57,17 @@ Result<VerifyOutcome> verify_pin_only(ExclusiveCard& exclusive, Key key, SecretB
   Card& card = exclusive.card();
   ONSHI_TRY(require_jpki_card(card));
   ONSHI_TRY_ASSIGN(VerifyOutcome outcome, verify_pin(card, pin_reference(key), pin, policy));
+  ONSHI_TRY(exclusive.release());
+  return outcome;
+}
+
+Result<VerifyOutcome> verify_pin_only_on_pad(ExclusiveCard& exclusive, Key key, const PinPad& pad,
+                                             const PinPolicy& policy) {
+  SecretBytes none;
+  EndOfHold end{exclusive, none};
+  Card& card = exclusive.card();
+  ONSHI_TRY(require_jpki_card(card));
+  ONSHI_TRY_ASSIGN(VerifyOutcome outcome, verify_pin_on_pad(card, pin_reference(key), pad, policy));
   ONSHI_TRY(exclusive.release());
   return outcome;
 }

@@ -235,30 +235,33 @@ Status verify_once(Card& card, const PinReference& ref, SecretBytes& pin, const 
             ref.name, sent.error().to_string())};
     return Unexpected{std::move(e)};
   }
-  ResponseApdu r = std::move(sent).value();
-  if (r.ok()) return {};
-  if (r.sw() == 0x6300) {
+  return verify_answer(ref, std::move(sent).value().sw());
+}
+
+Status verify_answer(const PinReference& ref, std::uint16_t sw) {
+  if (sw == 0x9000) return {};
+  if (sw == 0x6300) {
     return Unexpected{Error{
         Errc::pin_wrong,
         fmt::format("{}: wrong PIN (the card does not say how many tries are left)", ref.name),
-        r.sw()}};
+        sw}};
   }
-  if (auto n = sw_retries(r.sw())) {
+  if (auto n = sw_retries(sw)) {
     Error e{*n == 0 ? Errc::pin_blocked : Errc::pin_wrong,
             *n == 0
                 ? fmt::format("{}: wrong PIN, and that was the last try: the PIN is now blocked",
                               ref.name)
                 : fmt::format("{}: wrong PIN, {} {} left", ref.name, *n, *n == 1 ? "try" : "tries"),
-            r.sw()};
+            sw};
     e.retries_remaining = *n;
     return Unexpected{std::move(e)};
   }
-  if (r.sw() == 0x6984 || r.sw() == 0x6983) {
-    Error e{Errc::pin_blocked, fmt::format("{} is blocked", ref.name), r.sw()};
+  if (sw == 0x6984 || sw == 0x6983) {
+    Error e{Errc::pin_blocked, fmt::format("{} is blocked", ref.name), sw};
     e.retries_remaining = 0;
     return Unexpected{std::move(e)};
   }
-  return sw_error(r.sw(), fmt::format("VERIFY {}", ref.name));
+  return sw_error(sw, fmt::format("VERIFY {}", ref.name));
 }
 
 }  // namespace onshi::pcsc

@@ -104,10 +104,25 @@ class FakeApi : public PcscApi {
     *receive_length = static_cast<DWORD>(r.response.size());
     return SCARD_S_SUCCESS;
   }
-  LONG control(SCARDHANDLE, DWORD, const void*, DWORD, void*, DWORD, DWORD*) override {
+  // SCardControl: each call takes the next scripted reply (none left: unsupported).
+  std::deque<ScriptedReply> control_replies;
+  std::vector<std::pair<DWORD, Bytes>> controls_sent;
+  LONG control(SCARDHANDLE, DWORD code, const void* in, DWORD in_length, void* out,
+               DWORD out_length, DWORD* returned) override {
+    const auto* bytes = static_cast<const std::uint8_t*>(in);
+    controls_sent.emplace_back(code, Bytes(bytes, bytes + in_length));
+    if (control_replies.empty()) return SCARD_E_UNSUPPORTED_FEATURE;
+    ScriptedReply r = std::move(control_replies.front());
+    control_replies.pop_front();
+    if (r.rv != SCARD_S_SUCCESS) return r.rv;
+    if (r.response.size() > out_length) return SCARD_E_INSUFFICIENT_BUFFER;
+    std::copy(r.response.begin(), r.response.end(), static_cast<std::uint8_t*>(out));
+    *returned = static_cast<DWORD>(r.response.size());
+    return SCARD_S_SUCCESS;
+  }
+  LONG get_attrib(SCARDHANDLE, DWORD, BYTE*, DWORD*) override {
     return SCARD_E_UNSUPPORTED_FEATURE;
   }
-  LONG get_attrib(SCARDHANDLE, DWORD, BYTE*, DWORD*) override { return SCARD_E_UNSUPPORTED_FEATURE; }
 };
 
 }  // namespace onshi::pcsc::testing

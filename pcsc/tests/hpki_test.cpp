@@ -162,7 +162,7 @@ TEST_F(JmaScript, GoldenSequenceOfSection22WithTheCounterRead) {
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
   ASSERT_TRUE(card);
   SecretBytes pin(Bytes{'1', '2', '3', '4'});
-  auto r = sign_with_pin(*card, pin, {App::signature, sha256, {}, std::nullopt});
+  auto r = sign_with_pin(*card, pin, {App::signature, sha256, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->path.path, LongApdu::extended) << r->path.why;
   EXPECT_TRUE(verify_signature_prehashed(cert, HashAlgorithm::sha256, sha256, r->signature));
@@ -190,7 +190,8 @@ TEST_F(JmaScript, ChainingSendsTwoPartsWithClaTenFirst) {
   auto ctx = std::make_shared<Context>(Context::establish(api).value());
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
   SecretBytes pin(Bytes{'1', '2', '3', '4'});
-  auto r = sign_with_pin(*card, pin, {App::signature, sha256, {}, LongApdu::chaining});
+  auto r =
+      sign_with_pin(*card, pin, {App::signature, sha256, {}, LongApdu::chaining, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   ASSERT_EQ(api.sent.size(), 14u);
   EXPECT_EQ(to_hex(ByteView(api.sent[12]).first(5)), "102A9E9A80");
@@ -215,7 +216,7 @@ TEST_F(JmaScript, RefusedExtendedPsoFallsBackToChainingWithoutASecondVerify) {
   auto ctx = std::make_shared<Context>(Context::establish(api).value());
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
   SecretBytes pin(Bytes{'1', '2', '3', '4'});
-  auto r = sign_with_pin(*card, pin, {App::signature, sha256, {}, std::nullopt});
+  auto r = sign_with_pin(*card, pin, {App::signature, sha256, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->path.path, LongApdu::chaining) << r->path.why;
   ASSERT_EQ(api.sent.size(), 15u);
@@ -241,7 +242,8 @@ TEST_F(JmaScript, LastOfFifteenTriesIsGuarded) {
   auto ctx = std::make_shared<Context>(Context::establish(api).value());
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
   SecretBytes pin(Bytes{'1', '2', '3', '4'});
-  auto r = sign_with_pin(*card, pin, {App::signature, Bytes(32, 1), {}, LongApdu::extended});
+  auto r = sign_with_pin(*card, pin,
+                         {App::signature, Bytes(32, 1), {}, LongApdu::extended, std::nullopt});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::pin_last_try);
   EXPECT_EQ(api.sent.size(), 9u) << "no MSE, no VERIFY";

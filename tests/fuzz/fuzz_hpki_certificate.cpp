@@ -19,10 +19,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (hpki::LongApdu path : {hpki::LongApdu::extended, hpki::LongApdu::chaining}) {
     auto context = Context::establish(reader);
     (void)onshi::fuzz::connect_scripted(reader, data, size);  // fills the card's answers
-    auto card = ExclusiveCard::connect(std::make_shared<Context>(std::move(context).value()), "fuzz");
+    auto card =
+        ExclusiveCard::connect(std::make_shared<Context>(std::move(context).value()), "fuzz");
     if (!card) return 0;
     onshi::SecretBytes pin(onshi::Bytes{'1', '2', '3', '4'});
-    (void)hpki::sign_with_pin(*card, pin, {hpki::App::signature, onshi::Bytes(32, 9), {true}, path});
+    (void)hpki::sign_with_pin(
+        *card, pin, {hpki::App::signature, onshi::Bytes(32, 9), {true}, path, std::nullopt});
   }
   return 0;
 }

@@ -68,7 +68,8 @@ TEST_F(EligsimCard, PinModeSignatureFromTheCardIsAcceptedAndFindsTheHolder) {
   const std::string pin_text = persona("jpki-card").auth_pin;
   SecretBytes pin(
       ByteView(reinterpret_cast<const std::uint8_t*>(pin_text.data()), pin_text.size()));
-  auto signed_challenge = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, bytes, {}});
+  auto signed_challenge =
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, bytes, {}, std::nullopt});
   ASSERT_TRUE(signed_challenge) << signed_challenge.error().to_string();
 
   xmlmsg::VerificationInfo v;

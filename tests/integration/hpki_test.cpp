@@ -70,7 +70,7 @@ class Hpki : public PcscRig {
     auto card = pcsc::ExclusiveCard::connect(new_context(), reader(0));
     if (!card) return std::move(card).error();
     auto p = secret(pin);
-    return hpki::sign_with_pin(*card, p, {app, sha256, policy, path});
+    return hpki::sign_with_pin(*card, p, {app, sha256, policy, path, std::nullopt});
   }
   std::optional<int> tries(hpki::App app = hpki::App::signature) {
     auto card = connect();

@@ -49,7 +49,7 @@ TEST_F(JpkiPin, SignatureVerifiesAndTheVerifiedStateDiesWithTheHold) {
   ASSERT_TRUE(card) << card.error().to_string();
   auto pin = secret(auth_pin("jpki-card"));
   const Bytes message{'o', 'n', 's', 'h', 'i'};
-  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}});
+  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_TRUE(pin.empty());
   EXPECT_EQ(r->certificate, auth_certificate_der("jpki-card"));
@@ -148,7 +148,7 @@ TEST_F(JpkiPin, SignKeyNeedsItsOwnPasswordAndCertificateComesAfterIt) {
   ASSERT_TRUE(card);
   auto pw = secret(persona("jpki-card").sign_pin);
   const Bytes message{1, 2, 3};
-  auto r = jpki::sign_with_pin(*card, pw, {jpki::Key::sign, message, {}});
+  auto r = jpki::sign_with_pin(*card, pw, {jpki::Key::sign, message, {}, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_TRUE(
       pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha256, message, r->signature));
@@ -162,7 +162,7 @@ TEST_F(JpkiPin, InventedP384CardSignsRawSha384) {
   ASSERT_TRUE(card);
   auto pin = secret(auth_pin("jpki-p384"));
   const Bytes message{'p', '3', '8', '4'};
-  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}});
+  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->key.kind, pcsc::KeyInfo::Kind::ec_p384);
   EXPECT_EQ(r->signature.size(), 96u);

@@ -316,6 +316,14 @@ int main(int argc, char** argv) {
       return kExitSetup;
     }
     pcscd = *started;
+    // Ready means clients can connect: wait for systemd-socket-activate's socket.
+    for (int i = 0; i < 200 && !fs::exists(o.pcscd_socket, ec); ++i) ::usleep(25'000);
+    if (!fs::exists(o.pcscd_socket, ec)) {
+      std::fprintf(stderr, "onshi-facesim: pcscd's socket %s never appeared\n",
+                   o.pcscd_socket.c_str());
+      stop_child(pcscd);
+      return kExitSetup;
+    }
     ::setenv("PCSCLITE_CSOCK_NAME", o.pcscd_socket.c_str(), 1);
     log.line(fmt::format("pcscd {} on {}", pcscd, o.pcscd_socket));
   }

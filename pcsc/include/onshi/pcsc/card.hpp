@@ -68,6 +68,9 @@ class Card {
   Result<Bytes> transmit_raw(ByteView command);
 
   Result<Bytes> control(std::uint32_t control_code, ByteView input);
+  // The same with its own deadline, for a call that waits for a person (PIN entry on a pad).
+  Result<Bytes> control(std::uint32_t control_code, ByteView input,
+                        std::chrono::milliseconds timeout);
   Result<Bytes> get_attrib(std::uint32_t attribute);
   Result<CardStatus> status();
 

@@ -14,6 +14,7 @@
 #include "onshi/pcsc/card.hpp"
 #include "onshi/pcsc/exclusive_card.hpp"
 #include "onshi/pcsc/pin.hpp"
+#include "onshi/pcsc/pin_pad.hpp"
 #include "onshi/result.hpp"
 
 namespace onshi::pcsc::hpki {
@@ -93,6 +94,8 @@ struct SignRequest {
   Bytes sha256;  // the 32-byte SHA-256 hash to sign (a DigestInfo is built around it)
   PinPolicy policy;
   std::optional<LongApdu> path;  // default: choose_long_apdu()
+  // Set: the PIN is entered on this pad (secure PIN entry) and the host PIN stays unused.
+  std::optional<PinPad> pad;
 };
 struct SignResult {
   const Profile* profile = nullptr;

@@ -78,6 +78,10 @@ Result<VerifyOutcome> read_counter_before_verify(Card& card, const PinReference&
 Status verify_once(Card& card, const PinReference& pin_ref, SecretBytes& pin,
                    const PinStatus& before, const PinPolicy& policy);
 
+// What VERIFY's status word means, the same whether the host or a pin pad sent the PIN: 9000 ok;
+// 63Cx pin_wrong with retries_remaining (63C0 pin_blocked); 6300 pin_wrong; 6983/6984 blocked.
+Status verify_answer(const PinReference& pin_ref, std::uint16_t sw);
+
 // The whole rule set: format check, SELECT the application, counter, power-down-and-reread on
 // 9000, guard, one VERIFY. The card must be connected exclusively (Errc::invalid_argument
 // otherwise). A wrong PIN is Errc::pin_wrong with retries_remaining; 63C0 / 6984 pin_blocked.

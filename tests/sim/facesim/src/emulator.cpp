@@ -189,12 +189,22 @@ void Emulator::Impl::handle(UMockdevIoctlClient* object) {
       umockdev_ioctl_client_complete(object, rc, 0);
     }
   };
+  const auto now = Clock::now();
   if (client.generation < 0 || client.generation != readers[client.reader].generation ||
       !readers[client.reader].device->plugged()) {
-    return complete(-ENODEV);  // a node of an unplugged device: as the kernel answers
+    // A node of an unplugged device, as the kernel answers: ENODEV, except that the URBs that
+    // were in flight are still reaped (with -ENODEV).
+    if (client.generation == readers[client.reader].generation &&
+        (request == USBDEVFS_REAPURB || request == USBDEVFS_REAPURBNDELAY)) {
+      if (UMockdevIoctlData* pointer = resolve(arg, 0, sizeof(void*));
+          pointer != nullptr &&
+          complete_reap(object, pointer, *readers[client.reader].device, client.id)) {
+        return;
+      }
+    }
+    return complete(-ENODEV);
   }
   UsbDevice& device = *readers[client.reader].device;
-  const auto now = Clock::now();
   switch (request) {
     case USBDEVFS_GET_CAPABILITIES: {
       UMockdevIoctlData* data = resolve(arg, 0, sizeof(std::uint32_t));
@@ -285,7 +295,7 @@ void Emulator::Impl::run_timer() {
       Reader& reader = readers[it->reader];
       const bool alive = reader.device->plugged();
       bool finished = false;
-      if (alive && reader.device->has_completion(it->id, now)) {
+      if (reader.device->has_completion(it->id, now)) {
         finished = complete_reap(it->client, it->pointer, *reader.device, it->id);
       }
       if (!finished && (it->due <= now || !alive)) {
@@ -328,7 +338,7 @@ Status Emulator::Impl::plug(std::size_t index) {
   {
     const std::lock_guard lock(mutex);
     devnodes[node] = {index, reader.generation};
-    reader.device->plug();
+    for (void* opaque : reader.device->plug()) free_hold(opaque);
   }
   if (!umockdev_testbed_attach_ioctl(testbed, node.c_str(), handler, &error)) {
     std::string why = error ? error->message : "unknown error";
@@ -378,7 +388,8 @@ Emulator::~Emulator() {
   for (auto& [object, client] : impl_->clients) impl_->drop(client);
   impl_->clients.clear();
   for (auto& r : impl_->readers) {
-    for (void* opaque : r.device->unplug()) free_hold(opaque);
+    r.device->unplug();
+    for (void* opaque : r.device->plug()) free_hold(opaque);
   }
   // The testbed's destructor removes its temporary directory.
   g_object_unref(impl_->testbed);
@@ -407,7 +418,7 @@ Status Emulator::unplug(std::size_t index) {
     const std::lock_guard lock(impl_->mutex);
     if (!reader.device->plugged())
       return fail(Errc::busy, fmt::format("reader {} is unplugged already", index));
-    for (void* opaque : reader.device->unplug()) free_hold(opaque);
+    reader.device->unplug();
   }
   impl_->timer_cv.notify_one();
   // Interfaces first, then the device, as the kernel reports a removal.

@@ -154,9 +154,8 @@ std::optional<Bytes> UsbDevice::data_for(std::uint8_t endpoint, Clock::time_poin
 }
 
 std::optional<UrbCompletion> UsbDevice::reap(ClientId client, Clock::time_point now) {
-  if (!plugged_) return std::nullopt;
   auto& done = done_[client];
-  if (done.empty()) {
+  if (done.empty() && plugged_) {
     // The first waiting IN URB of each endpoint gets that endpoint's next data.
     std::set<std::uint8_t> seen;
     for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
@@ -185,8 +184,8 @@ std::optional<UrbCompletion> UsbDevice::reap(ClientId client, Clock::time_point 
 }
 
 bool UsbDevice::has_completion(ClientId client, Clock::time_point now) const {
-  if (!plugged_) return false;
   if (const auto it = done_.find(client); it != done_.end() && !it->second.empty()) return true;
+  if (!plugged_) return false;
   std::set<std::uint8_t> seen;
   for (const auto& urb : waiting_) {
     if (!seen.insert(urb.endpoint).second || urb.client != client) continue;
@@ -230,24 +229,26 @@ std::vector<void*> UsbDevice::drop_client(ClientId client) {
   return freed;
 }
 
-std::vector<void*> UsbDevice::unplug() {
-  std::vector<void*> freed;
-  for (const auto& urb : waiting_) freed.push_back(urb.opaque);
-  for (const auto& [client, list] : done_) {
-    for (const auto& c : list) freed.push_back(c.opaque);
+void UsbDevice::unplug() {
+  for (auto& urb : waiting_) {
+    done_[urb.client].push_back({urb.address, -ENODEV, 0, {}, false, urb.opaque});
   }
   waiting_.clear();
-  done_.clear();
   claims_.clear();
   vendor_in_.clear();
   vendor_events_.clear();
   plugged_ = false;
-  return freed;
 }
 
-void UsbDevice::plug() {
+std::vector<void*> UsbDevice::plug() {
+  std::vector<void*> freed;
+  for (const auto& [client, list] : done_) {
+    for (const auto& c : list) freed.push_back(c.opaque);
+  }
+  done_.clear();
   plugged_ = true;
   slot_.plugged();
+  return freed;
 }
 
 void UsbDevice::push_vendor_event(Bytes event) { vendor_events_.push_back(std::move(event)); }

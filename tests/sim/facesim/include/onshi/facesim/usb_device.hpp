@@ -72,10 +72,12 @@ class UsbDevice {
   // A closed client: its claims go, its URBs are returned for the glue to free.
   std::vector<void*> drop_client(ClientId client);
 
-  // Unplug: every URB is returned to be freed, all later calls fail with ENODEV. plug() brings the
-  // device back (a new device node, so old clients stay dead), card still in the slot.
-  std::vector<void*> unplug();
-  void plug();
+  // Unplug: as the kernel does on a disconnect, every URB in flight finishes with -ENODEV and can
+  // still be reaped (libusb learns of the unplug from those completions: the node of an emulated
+  // device never reports POLLERR); everything else fails with ENODEV. plug() brings the device
+  // back, card still in the slot, and returns what was never reaped, for the glue to free.
+  void unplug();
+  std::vector<void*> plug();
   bool plugged() const noexcept { return plugged_; }
 
   // A vendor-interface event for interrupt IN (control channel).
