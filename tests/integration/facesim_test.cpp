@@ -12,12 +12,17 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "onshi/pcsc/card_present_proof.hpp"
 #include "onshi/pcsc/context.hpp"
 #include "onshi/pcsc/exclusive_card.hpp"
 #include "onshi/pcsc/hpki_ap.hpp"
 #include "onshi/pcsc/jpki_pin_sign.hpp"
 #include "onshi/pcsc/pin_pad.hpp"
 #include "onshi/pcsc/reader_monitor.hpp"
+#include "onshi/sim/hil.hpp"
 #include "onshi/sim/test_process.hpp"
 #include "onshi/sim/tool_run.hpp"
 #include "pcsc_rig.hpp"
@@ -50,6 +55,8 @@ std::string pin_of(const fs::path& persona, std::string_view section, std::strin
 class FaceSimTest : public ::testing::Test {
  protected:
   void start(const std::string& levels = "short", int readers = 1) {
+    if (sim::hil_reader())
+      GTEST_SKIP() << "the emulated face reader's own tests (a rig names a real reader)";
     if (::geteuid() != 0) GTEST_SKIP() << "onshi-facesim's pcscd needs root (its mount namespace)";
     if (!fs::exists(personas("jpki", "jpki-card.json")))
       GTEST_SKIP() << "no test personas (ctest makes them)";
@@ -66,7 +73,8 @@ class FaceSimTest : public ::testing::Test {
                                   "--pcscd-socket", socket,
                                   "--control",      control_,
                                   "--ready-file",   (dir_ / "ready").string(),
-                                  "--typing-ms",    "100"};
+                                  "--typing-ms",    "100",
+                                  "--env-file",     (dir_ / "env").string()};
     if (std::getenv("ONSHI_PCSCD_DEBUG")) args.push_back("--pcscd-debug");  // pcscd's log too
     auto p = sim::TestProcess::start(ONSHI_FACESIM, args, o);
     ASSERT_TRUE(p) << p.error().to_string();
@@ -211,7 +219,39 @@ TEST_F(FaceSimTest, JpkiPinOnThePadRightWrongAndTheGuard) {
   for (const auto& lc : s["verify_lcs"]) EXPECT_EQ(lc.get<int>(), 4);
 }
 
-TEST_F(FaceSimTest, CancelOnThePadSpendsNoTry) {
+// The face path's card work on the face reader's slot: the auth certificate without a PIN and
+// the card-present proof (card_present_proof.hpp).
+TEST_F(FaceSimTest, JpkiCertificateAndCardPresentProof) {
+  START_FACESIM();
+  const auto persona = personas("jpki", "jpki-card.json");
+  ctl("insert 0 " + persona.string());
+  const std::string reader = reader_with_serial("FACE0001");
+  wait_card(reader, true);
+  auto card = pcsc::Card::connect(context_, reader);
+  ASSERT_TRUE(card) << card.error().to_string();
+  auto detected = pcsc::jpki::detect(*card);
+  ASSERT_TRUE(detected && detected->jpki);
+  auto cert = pcsc::jpki::read_certificate(*card, pcsc::jpki::kEfAuthCertificate);
+  ASSERT_TRUE(cert) << cert.error().to_string();
+  const Bytes challenge(32, 0xC3);
+  auto proof = pcsc::prove_card_present(*card, challenge, *cert);
+  ASSERT_TRUE(proof) << proof.error().to_string();
+  // The verifier's side: the card-present public key of this persona.
+  std::FILE* f = std::fopen(personas("jpki", "jpki-card-card-present-key.pem").c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  ASSERT_NE(key, nullptr);
+  unsigned char* der = nullptr;
+  const int der_len = i2d_PUBKEY(key, &der);
+  const Bytes spki(der, der + der_len);
+  OPENSSL_free(der);
+  EVP_PKEY_free(key);
+  EXPECT_TRUE(pcsc::verify_card_present_proof(spki, challenge, *cert, *proof));
+  EXPECT_FALSE(pcsc::verify_card_present_proof(spki, Bytes(32, 0xC4), *cert, *proof));
+}
+
+TEST_F(FaceSimTest, CancelAndTimeoutOnThePadSpendNoTry) {
   START_FACESIM();
   ctl("insert 0 " + personas("jpki", "jpki-card.json").string());
   const std::string reader = reader_with_serial("FACE0001");
@@ -223,7 +263,65 @@ TEST_F(FaceSimTest, CancelOnThePadSpendsNoTry) {
   auto r = pcsc::jpki::verify_pin_only_on_pad(*card, pcsc::jpki::Key::auth, pad, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::cancelled) << r.error().to_string();
+  // Nobody at the pad: the pad's timeout ends the hold.
+  auto again = exclusive(reader);
+  ASSERT_TRUE(again);
+  pad.timeout = 2s;
+  ctl("pad 0 walk-away");
+  const auto t0 = std::chrono::steady_clock::now();
+  r = pcsc::jpki::verify_pin_only_on_pad(*again, pcsc::jpki::Key::auth, pad, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::timeout) << r.error().to_string();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
   EXPECT_TRUE(status(0)["verify_lcs"].empty());
+  // Both spent nothing: the counter is still full.
+  auto third = exclusive(reader);
+  ASSERT_TRUE(third);
+  auto counter = pcsc::jpki::detect(third->card());
+  ASSERT_TRUE(counter);
+  ASSERT_TRUE(pcsc::select_ef(third->card(), pcsc::jpki::kEfAuthPin));
+  auto tries = pcsc::read_pin_status(third->card(), pcsc::jpki::kEfAuthPin);
+  ASSERT_TRUE(tries);
+  EXPECT_EQ(tries->tries_left, 3);
+}
+
+// Two users of one device, as on a clinic's terminal: pcscd + libccid on the CCID slot while
+// another process (onshi's face-reader driver, later) uses the vendor interface.
+TEST_F(FaceSimTest, AnotherProcessUsesTheVendorInterfaceMeanwhile) {
+  START_FACESIM();
+  ctl("insert 0 " + personas("jpki", "jpki-card.json").string());
+  const std::string reader = reader_with_serial("FACE0001");
+  wait_card(reader, true);
+  std::ifstream env_file(dir_ / "env");
+  std::string env, line;
+  while (std::getline(env_file, line)) env += "'" + line + "' ";
+  ASSERT_NE(env.find("UMOCKDEV_DIR="), std::string::npos);
+  sim::ToolRun probe;
+  std::thread other([&] {
+    probe = sim::run_tool("env " + env + ONSHI_FACESIM_USBPROBE +
+                          " --serial FACE0001 --count 300 --expect-event");
+  });
+  auto card = pcsc::Card::connect(context_, reader);
+  ASSERT_TRUE(card) << card.error().to_string();
+  bool both_claimed = false;
+  for (int i = 0; i < 150; ++i) {
+    auto r =
+        card->transmit({0x00, 0xA4, 0x04, 0x0C,
+                        Bytes(pcsc::jpki::kAid.begin(), pcsc::jpki::kAid.end()), std::nullopt});
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->sw(), 0x9000);
+    if (i % 10 == 0 && !both_claimed) {
+      const auto claims = status(0)["claims"];
+      both_claimed = claims.contains("0") && claims.contains("1") && claims["0"] != claims["1"];
+    }
+  }
+  ctl("vendor-event 0 AABBCC");
+  other.join();
+  EXPECT_EQ(probe.status, 0) << probe.output;
+  EXPECT_NE(probe.output.find("\"event\":\"AABBCC\""), std::string::npos) << probe.output;
+  EXPECT_NE(probe.output.find("\"mismatches\":0"), std::string::npos) << probe.output;
+  EXPECT_TRUE(both_claimed) << "interface 0 and 1 were never held by two clients at once";
+  EXPECT_EQ(status(0)["vendor_out"].get<int>(), 300);
 }
 
 // HPKI signatures on the pad: extended APDUs (libccid chains the PSO and the certificate across
