@@ -428,6 +428,27 @@ int card_info(const CardCommandOptions& o) {
   return kExitOk;
 }
 
+// The pad when this PIN is to be typed on it (--pin-entry), nullopt for the terminal. Detected
+// on a short shared connection, before the exclusive hold.
+Result<std::optional<pcsc::PinPad>> pin_pad_for(const Hardware& hw, const pcsc::PinReference& ref,
+                                                const std::string& mode) {
+  if (mode == "host") return std::optional<pcsc::PinPad>{};
+  ONSHI_TRY_ASSIGN(auto card, pcsc::Card::connect(hw.context, hw.reader));
+  ONSHI_TRY_ASSIGN(auto pad, pcsc::detect_pin_pad(card));
+  (void)card.disconnect(pcsc::Disposition::leave);
+  const bool usable = pad && pcsc::pad_pin_format(ref.format);
+  if (mode == "pad" && !usable) {
+    return fail(
+        Errc::not_supported,
+        pad ? fmt::format("{} cannot be typed on a PIN pad (it has letters)", ref.name)
+            : fmt::format("\"{}\" has no PIN pad (no FEATURE_VERIFY_PIN_DIRECT)", hw.reader));
+  }
+  if (!usable) return std::optional<pcsc::PinPad>{};
+  std::fprintf(stderr, "%s: enter the PIN on the reader's pad (within %lld s)\n", ref.name.data(),
+               static_cast<long long>(pad->timeout.count()));
+  return pad;
+}
+
 int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
   const pcsc::PinReference ref = which == "sign"     ? jpki::pin_reference(jpki::Key::sign)
                                  : which == "kenmen" ? pcsc::kenmen::pin_reference()
@@ -470,11 +491,15 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
 
   auto hw = open_reader(o.reader);
   if (!hw) return report(hw.error(), o.json, via);
-  auto pin = read_pin(fmt::format("{}: ", ref.name));
+  auto pad = pin_pad_for(*hw, ref, o.pin_entry);
+  if (!pad) return report(pad.error(), o.json, via);
+  Result<SecretBytes> pin = SecretBytes{};
+  if (!*pad) pin = read_pin(fmt::format("{}: ", ref.name));
   if (!pin) return report(pin.error(), o.json, via);
   auto card = pcsc::ExclusiveCard::connect(hw->context, hw->reader);
   if (!card) return report(card.error(), o.json, via);
-  auto outcome = pcsc::verify_pin(card->card(), ref, *pin, {o.use_last_try});
+  auto outcome = *pad ? pcsc::verify_pin_on_pad(card->card(), ref, **pad, {o.use_last_try})
+                      : pcsc::verify_pin(card->card(), ref, *pin, {o.use_last_try});
   pin->clear();
   auto released = card->release();  // power down: the verified state must not outlive this command
   if (!outcome) return report(outcome.error(), o.json, via);
@@ -525,7 +550,11 @@ int card_sign(const CardCommandOptions& o, const std::string& key_name,
   }
   auto hw = open_reader(o.reader);
   if (!hw) return report(hw.error(), o.json, via);
-  auto pin = read_pin(fmt::format("{}: ", jpki::pin_reference(request.key).name));
+  auto pad = pin_pad_for(*hw, jpki::pin_reference(request.key), o.pin_entry);
+  if (!pad) return report(pad.error(), o.json, via);
+  request.pad = *pad;
+  Result<SecretBytes> pin = SecretBytes{};
+  if (!request.pad) pin = read_pin(fmt::format("{}: ", jpki::pin_reference(request.key).name));
   if (!pin) return report(pin.error(), o.json, via);
   auto card = pcsc::ExclusiveCard::connect(hw->context, hw->reader);
   if (!card) return report(card.error(), o.json, via);
@@ -626,7 +655,15 @@ int card_sign_hpki(const CardCommandOptions& o, const std::string& app_name,
   }
   auto hw = open_reader(o.reader);
   if (!hw) return report(hw.error(), o.json, via);
-  auto pin = read_pin(fmt::format("HPKI {} PIN: ", app_name));
+  // Any known profile's PIN has the same format (HPKI 4–16 characters, §2.1).
+  pcsc::PinReference hpki_ref;
+  hpki_ref.name = "HPKI PIN";
+  hpki_ref.format = pcsc::PinFormat::hpki_pin;
+  auto pad = pin_pad_for(*hw, hpki_ref, o.pin_entry);
+  if (!pad) return report(pad.error(), o.json, via);
+  request.pad = *pad;
+  Result<SecretBytes> pin = SecretBytes{};
+  if (!request.pad) pin = read_pin(fmt::format("HPKI {} PIN: ", app_name));
   if (!pin) return report(pin.error(), o.json, via);
   auto card = pcsc::ExclusiveCard::connect(hw->context, hw->reader);
   if (!card) return report(card.error(), o.json, via);

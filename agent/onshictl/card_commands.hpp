@@ -16,6 +16,9 @@ struct CardCommandOptions {
   std::optional<std::string> socket;  // onshid's API socket
   std::string config_path = "/etc/onshi/onshi.toml";
   bool use_last_try = false;  // spend the last PIN try (a person decided so)
+  // Where the PIN is typed: auto (the reader's pad when it has one and the PIN is digits, else
+  // the terminal), pad (secure PIN entry or an error), host (the terminal or stdin).
+  std::string pin_entry = "auto";
 };
 
 int card_info(const CardCommandOptions& o);

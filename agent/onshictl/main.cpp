@@ -152,6 +152,11 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"auth", "sign", "kenmen"}));
   verify->add_flag("--use-last-try", o.use_last_try,
                    "Allow spending the last try (the card locks if it is wrong)");
+  const auto pin_entry_help =
+      "auto: the reader's PIN pad when it has one (the PIN never reaches this PC), else the "
+      "terminal; pad; host";
+  verify->add_option("--pin-entry", o.pin_entry, pin_entry_help)
+      ->check(CLI::IsMember({"auto", "pad", "host"}));
   std::string key = "auth";
   std::optional<std::string> in;
   std::optional<std::string> out;
@@ -164,6 +169,8 @@ int run(int argc, char** argv) {
   sign->add_option("--out", out, "Write the raw signature here");
   sign->add_flag("--use-last-try", o.use_last_try,
                  "Allow spending the last try (the card locks if it is wrong)");
+  sign->add_option("--pin-entry", o.pin_entry, pin_entry_help)
+      ->check(CLI::IsMember({"auto", "pad", "host"}));
   bool hpki = false;
   std::string hpki_app = "signature";
   std::optional<std::string> digest;

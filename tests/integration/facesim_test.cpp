@@ -355,5 +355,24 @@ TEST_F(FaceSimTest, HpkiSignatureWithThePinOnThePad) {
   }
 }
 
+// The technician's tool types nothing on the PC when the reader has a pad: the PIN comes from the
+// pad (stdin is /dev/null, so a host prompt would fail), and a letters-only password is refused.
+TEST_F(FaceSimTest, OnshictlUsesThePadWhenTheReaderHasOne) {
+  START_FACESIM();
+  ctl("insert 0 " + personas("jpki", "jpki-card.json").string());
+  wait_card(reader_with_serial("FACE0001"), true);
+  ctl("pad 0 type " + pin_of(personas("jpki", "jpki-card.json"), "jpki", "auth_pin"));
+  const std::string onshictl = ONSHI_ONSHICTL;
+  auto run = sim::run_tool(onshictl + " --direct card verify-pin --json < /dev/null");
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("\"correct\": true"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("enter the PIN on the reader's pad"), std::string::npos) << run.output;
+  EXPECT_EQ(status(0)["secure_verifies"].get<int>(), 1);
+  run = sim::run_tool(onshictl +
+                      " --direct card verify-pin --which sign --pin-entry pad < /dev/null");
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.output.find("cannot be typed on a PIN pad"), std::string::npos) << run.output;
+}
+
 }  // namespace
 }  // namespace onshi::test
