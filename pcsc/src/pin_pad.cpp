@@ -34,6 +34,19 @@ Result<std::optional<PinPad>> detect_pin_pad(Card& card) {
       ONSHI_TRY_ASSIGN(pad.properties, parse_tlv_properties(*raw));
     }
   }
+  if (const auto pin_properties = map.find(static_cast<std::uint8_t>(Feature::ifd_pin_properties));
+      pin_properties != map.end()) {
+    // PIN_PROPERTIES_STRUCTURE: wLcdLayout (LE), bEntryValidationCondition, bTimeOut2.
+    if (auto raw = card.control(pin_properties->second, {})) {
+      if (raw->size() != 4) {
+        return fail(Errc::apdu_malformed_response,
+                    fmt::format("IFD_PIN_PROPERTIES has {} bytes, expected 4", raw->size()));
+      }
+      pad.lcd_layout = static_cast<std::uint16_t>((*raw)[0] | ((*raw)[1] << 8));
+      pad.entry_validation = (*raw)[2];
+    }
+  }
+  if (!pad.lcd_layout) pad.lcd_layout = pad.properties.lcd_layout;
   return std::optional<PinPad>{std::move(pad)};
 }
 

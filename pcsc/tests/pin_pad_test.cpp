@@ -51,7 +51,11 @@ const Bytes kOk{0x90, 0x00};
 class PinPadTest : public ::testing::Test {
  protected:
   FakeApi api;
-  PinPad pad{kVerifyControl, {}, 30s};
+  PinPad pad = [] {
+    PinPad p;
+    p.verify_control = kVerifyControl;
+    return p;
+  }();
   Card connect() {
     auto ctx = std::make_shared<Context>(Context::establish(api).value());
     CardOptions o;

@@ -183,6 +183,7 @@ TEST_F(FaceSimTest, JpkiPinOnThePadRightWrongAndTheGuard) {
     ASSERT_TRUE(card) << card.error().to_string();
     auto pad = pcsc::detect_pin_pad(card->card());
     ASSERT_TRUE(pad && *pad) << "the reader must offer FEATURE_VERIFY_PIN_DIRECT";
+    EXPECT_EQ((*pad)->lcd_layout, 0x0210);  // the descriptor's wLcdLayout, through libccid
     (*pad)->timeout = 5s;
     ctl("pad 0 type " + pin);
     auto right = pcsc::jpki::verify_pin_only_on_pad(*card, pcsc::jpki::Key::auth, **pad, {});

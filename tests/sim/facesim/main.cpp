@@ -203,7 +203,8 @@ void stop_child(pid_t pid) {
   if (pid <= 0) return;
   ::kill(pid, SIGTERM);
   for (int i = 0; i < 50; ++i) {
-    if (::waitpid(pid, nullptr, WNOHANG) == pid) return;
+    const pid_t done = ::waitpid(pid, nullptr, WNOHANG);
+    if (done == pid || (done < 0 && errno == ECHILD)) return;  // gone (or reaped already)
     ::usleep(100'000);
   }
   ::kill(pid, SIGKILL);
@@ -336,7 +337,7 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << o.readers << "\n";
     fs::rename(tmp, o.ready_file, ec);
   }
-  const pid_t child = o.command.empty() ? -1 : spawn(o.command);
+  pid_t child = o.command.empty() ? -1 : spawn(o.command);
 
   int exit_code = 0;
   for (bool running = true; running;) {
@@ -352,6 +353,7 @@ int main(int argc, char** argv) {
           if (pid == child) {
             log.line(fmt::format("child exited with {}", code));
             exit_code = code;
+            child = -1;
             running = false;
           } else if (pid == pcscd) {
             log.line(fmt::format("pcscd exited with {}", code));

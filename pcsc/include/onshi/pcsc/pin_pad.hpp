@@ -23,6 +23,10 @@ namespace onshi::pcsc {
 struct PinPad {
   std::uint32_t verify_control = 0;  // FEATURE_VERIFY_PIN_DIRECT's control code
   TlvProperties properties;          // from GET_TLV_PROPERTIES, when the reader has it
+  // From IFD_PIN_PROPERTIES (Part 10 §2.6.8), when the reader has it: wLcdLayout (0: no
+  // display) and bEntryValidationCondition.
+  std::optional<std::uint16_t> lcd_layout;
+  std::optional<std::uint8_t> entry_validation;
   // How long the patient has at the pad (bTimerOut); the exclusive hold lasts at most this long
   // plus the card's answer.
   std::chrono::seconds timeout{30};
