@@ -457,6 +457,28 @@ int card_verify_pin(const CardCommandOptions& o, const std::string& which) {
   // The PIN goes to onshid only once it is known to answer; ask it about the route first.
   auto attempt = try_agent(client, o.direct, "OPTIONS", "/v1/cards/verify-pin");
   if (attempt.reply && attempt.reply->status < 300) {
+    // --pin-entry holds here too: on a pad the PIN never passes through this program, onshid
+    // is asked to verify on the pad ("pin_entry": "pad", no "pin").
+    if (o.pin_entry != "host") {
+      auto hw = open_reader(o.reader);
+      if (!hw) return report(hw.error(), o.json, "onshid");
+      auto pad = pin_pad_for(*hw, ref, o.pin_entry);
+      if (!pad) return report(pad.error(), o.json, "onshid");
+      if (*pad) {
+        json body{{"pin_ref", which}, {"use_last_try", o.use_last_try}, {"pin_entry", "pad"}};
+        if (o.reader) body["reader"] = *o.reader;
+        const AgentClient pad_client(client.socket(), (*pad)->timeout + std::chrono::seconds(45));
+        auto reply = pad_client.request("POST", "/v1/cards/verify-pin", body.dump());
+        if (!reply) {
+          Error e{Errc::pin_state_unknown,
+                  fmt::format("onshid was asked to verify on the pad but no answer came back "
+                              "({}); check `onshictl card info` before trying again",
+                              reply.error().message)};
+          return report(e, o.json, "onshid");
+        }
+        return show_agent_reply(*reply, client, o.json);
+      }
+    }
     auto pin = read_pin("PIN: ");
     if (!pin) return report(pin.error(), o.json, "onshid");
     // Checked here too: only digits and A–Z go into the request, never anything to escape.

@@ -153,8 +153,9 @@ int run(int argc, char** argv) {
   verify->add_flag("--use-last-try", o.use_last_try,
                    "Allow spending the last try (the card locks if it is wrong)");
   const auto pin_entry_help =
-      "auto: the reader's PIN pad when it has one (the PIN never reaches this PC), else the "
-      "terminal; pad; host";
+      "auto: the reader's PIN pad when it has one and the PIN can be typed there (the PIN never "
+      "reaches this PC; the JPKI sign password, with letters, stays on the terminal; an HPKI PIN "
+      "with letters needs host), else the terminal; pad: the pad or an error; host: the terminal";
   verify->add_option("--pin-entry", o.pin_entry, pin_entry_help)
       ->check(CLI::IsMember({"auto", "pad", "host"}));
   std::string key = "auth";

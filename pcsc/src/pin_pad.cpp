@@ -22,7 +22,19 @@ constexpr std::chrono::seconds kCardMargin{10};
 
 Result<std::optional<PinPad>> detect_pin_pad(Card& card) {
   auto features = card.control(kGetFeatureRequest, {});
-  if (!features) return std::optional<PinPad>{};  // no Part 10 at all (vpcd, most drivers)
+  if (!features) {
+    // A driver without Part 10 (vpcd, many others) refuses the request: no pad. Anything else
+    // (the reader gone, pcscd gone, a timeout) is an error, not "type the PIN on the PC".
+    const auto rv = features.error().native;
+    const auto is = [&rv](LONG code) {
+      return rv && *rv == static_cast<std::int64_t>(static_cast<std::uint32_t>(code));
+    };
+    if (features.error().code == Errc::not_supported || is(SCARD_E_NOT_TRANSACTED) ||
+        is(SCARD_E_INVALID_PARAMETER)) {
+      return std::optional<PinPad>{};
+    }
+    return std::move(features).error();
+  }
   ONSHI_TRY_ASSIGN(const FeatureMap map, parse_feature_list(*features));
   const auto verify = map.find(static_cast<std::uint8_t>(Feature::verify_pin_direct));
   if (verify == map.end()) return std::optional<PinPad>{};

@@ -161,9 +161,13 @@ TEST_F(PinPadTest, DetectionFindsVerifyPinDirectOrNothing) {
   // A reader without the feature: no pad.
   api.control_replies.push_back({SCARD_S_SUCCESS, *from_hex("12 04 42 33 00 12")});
   EXPECT_FALSE(detect_pin_pad(card).value());
-  // Garbage is an error, not "no pad".
+  // Garbage is an error, not "no pad"; so is a reader that went away.
   api.control_replies.push_back({SCARD_S_SUCCESS, *from_hex("06 03 42 33 00")});
   EXPECT_FALSE(detect_pin_pad(card));
+  api.control_replies.push_back({SCARD_E_READER_UNAVAILABLE, {}});
+  EXPECT_FALSE(detect_pin_pad(card));
+  api.control_replies.push_back({SCARD_E_NOT_TRANSACTED, {}});
+  EXPECT_FALSE(detect_pin_pad(card).value());
 }
 
 }  // namespace

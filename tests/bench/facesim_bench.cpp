@@ -58,6 +58,15 @@ long cpu_ticks(pid_t pid) {
   return utime + stime;
 }
 
+// VmRSS of a process, in KiB.
+long rss_kib(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
 pid_t first_child(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/task/{}/children", pid, pid));
   pid_t child = -1;
@@ -118,6 +127,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("onshi-facesim benchmark (real pcscd + libccid + umockdev, short APDU level)\n");
+  const long rss_before = rss_kib(facesim->pid());
   const pcsc::CommandApdu select{
       0x00,        0xA4, 0x04, 0x0C, Bytes(pcsc::jpki::kAid.begin(), pcsc::jpki::kAid.end()),
       std::nullopt};
@@ -149,6 +159,8 @@ int main(int argc, char** argv) {
     if (!r || *r != Bytes{0x90, 0x00}) return 1;
   }
   report("VERIFY_PIN_DIRECT (pad, 0 ms typing)", pins);
+  std::printf("emulator resident memory %ld KiB before, %ld KiB after %d exchanges\n", rss_before,
+              rss_kib(facesim->pid()), apdus + verifies);
   (void)card->disconnect(pcsc::Disposition::unpower);
 
   // Idle: pcscd's polling thread waits on interrupt IN; the emulator parks the empty reaps.

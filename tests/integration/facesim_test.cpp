@@ -54,7 +54,8 @@ std::string pin_of(const fs::path& persona, std::string_view section, std::strin
 
 class FaceSimTest : public ::testing::Test {
  protected:
-  void start(const std::string& levels = "short", int readers = 1) {
+  void start(const std::string& levels = "short", int readers = 1,
+             const std::vector<std::string>& extra = {}) {
     if (sim::hil_reader())
       GTEST_SKIP() << "the emulated face reader's own tests (a rig names a real reader)";
     if (::geteuid() != 0) GTEST_SKIP() << "onshi-facesim's pcscd needs root (its mount namespace)";
@@ -75,6 +76,7 @@ class FaceSimTest : public ::testing::Test {
                                   "--ready-file",   (dir_ / "ready").string(),
                                   "--typing-ms",    "100",
                                   "--env-file",     (dir_ / "env").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
     if (std::getenv("ONSHI_PCSCD_DEBUG")) args.push_back("--pcscd-debug");  // pcscd's log too
     auto p = sim::TestProcess::start(ONSHI_FACESIM, args, o);
     ASSERT_TRUE(p) << p.error().to_string();
@@ -280,7 +282,9 @@ TEST_F(FaceSimTest, CancelAndTimeoutOnThePadSpendNoTry) {
   ASSERT_TRUE(third);
   auto counter = pcsc::jpki::detect(third->card());
   ASSERT_TRUE(counter);
-  ASSERT_TRUE(pcsc::select_ef(third->card(), pcsc::jpki::kEfAuthPin));
+  const auto selected = pcsc::select_ef(third->card(), pcsc::jpki::kEfAuthPin);
+  ASSERT_TRUE(selected);
+  ASSERT_EQ(*selected, 0x9000);
   auto tries = pcsc::read_pin_status(third->card(), pcsc::jpki::kEfAuthPin);
   ASSERT_TRUE(tries);
   EXPECT_EQ(tries->tries_left, 3);
@@ -302,6 +306,13 @@ TEST_F(FaceSimTest, AnotherProcessUsesTheVendorInterfaceMeanwhile) {
     probe = sim::run_tool("env " + env + ONSHI_FACESIM_USBPROBE +
                           " --serial FACE0001 --count 300 --expect-event");
   });
+  // Joined on every way out, a failed assertion included (a joinable thread would terminate).
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{other};
   auto card = pcsc::Card::connect(context_, reader);
   ASSERT_TRUE(card) << card.error().to_string();
   bool both_claimed = false;
@@ -317,7 +328,7 @@ TEST_F(FaceSimTest, AnotherProcessUsesTheVendorInterfaceMeanwhile) {
     }
   }
   ctl("vendor-event 0 AABBCC");
-  other.join();
+  other.join();  // the probe waits up to 10 s for the event
   EXPECT_EQ(probe.status, 0) << probe.output;
   EXPECT_NE(probe.output.find("\"event\":\"AABBCC\""), std::string::npos) << probe.output;
   EXPECT_NE(probe.output.find("\"mismatches\":0"), std::string::npos) << probe.output;
@@ -328,7 +339,8 @@ TEST_F(FaceSimTest, AnotherProcessUsesTheVendorInterfaceMeanwhile) {
 // HPKI signatures on the pad: extended APDUs (libccid chains the PSO and the certificate across
 // CCID messages at 271 bytes) and, on a short-APDU reader, ISO command chaining.
 TEST_F(FaceSimTest, HpkiSignatureWithThePinOnThePad) {
-  START_FACESIM("extended,short", 2);
+  // 271 bytes: the 265-byte extended PSO does not fit one CCID message, so libccid chains it.
+  START_FACESIM("extended,short", 2, {"--max-message-length", "271"});
   ASSERT_TRUE(facesim_);
   const auto persona = personas("hpki", "hpki-jma-doctor.json");
   const std::string pin = pin_of(persona, "hpki", "signature");
@@ -351,6 +363,12 @@ TEST_F(FaceSimTest, HpkiSignatureWithThePinOnThePad) {
               reader == 0 ? pcsc::hpki::LongApdu::extended : pcsc::hpki::LongApdu::chaining)
         << signed_->path.why;
     const auto s = status(reader);
+    if (reader == 0) {
+      EXPECT_GT(s["chained_commands"].get<int>(), 0) << "libccid never chained a command";
+      EXPECT_GT(s["chained_responses"].get<int>(), 0) << "no response was chained";
+    } else {
+      EXPECT_EQ(s["chained_commands"].get<int>(), 0);
+    }
     ASSERT_EQ(s["verify_lcs"].size(), 1U);
     EXPECT_EQ(s["verify_lcs"][0].get<int>(), static_cast<int>(pin.size()));  // Lc set by the pad
   }

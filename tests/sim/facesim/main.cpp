@@ -26,6 +26,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,17 @@ int listen_unix(const std::string& path) {
   return fd;
 }
 
+// A control line as the log may show it: the digits the pad is to type never appear.
+std::string loggable(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> w;
+  for (std::string word; in >> word;) w.push_back(word);
+  if (!w.empty() && w[0] == "pad" && w.size() >= 3 && w[2] == "type") {
+    return fmt::format("pad {} type <{} digits>", w[1], w.size() > 3 ? w[3].size() : 0);
+  }
+  return line;
+}
+
 // One connection: lines in, one answer per line, until the peer closes.
 bool serve_connection(int fd, Emulator& emulator, Log& log) {
   std::string pending;
@@ -164,20 +176,18 @@ bool serve_connection(int fd, Emulator& emulator, Log& log) {
     pending.append(buf, static_cast<std::size_t>(n));
     if (pending.size() > 64 * 1024) break;
     for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-      const std::string line = pending.substr(0, nl);
+      std::string line = pending.substr(0, nl);
       pending.erase(0, nl + 1);
       const ControlAnswer answer = run_control_command(emulator, line);
-      // The pad's digits are not logged.
-      log.line(fmt::format("control: {} -> {}",
-                           line.rfind("pad", 0) == 0 && line.find("type") != std::string::npos
-                               ? std::string("pad ... type <digits>")
-                               : line,
-                           answer.line.substr(0, 200)));
+      log.line(fmt::format("control: {} -> {}", loggable(line), answer.line.substr(0, 200)));
+      onshi::secure_wipe(line.data(), line.size());
       const std::string out = answer.line + "\n";
       (void)!::write(fd, out.data(), out.size());
       quit = quit || answer.quit;
     }
   }
+  onshi::secure_wipe(pending.data(), pending.size());
+  onshi::secure_wipe(buf, sizeof buf);
   ::close(fd);
   return quit;
 }

@@ -32,8 +32,9 @@ struct PinPad {
   std::chrono::seconds timeout{30};
 };
 
-// The reader's pad, or nullopt when it has none (no FEATURE_VERIFY_PIN_DIRECT: vpcd, plain
-// readers). A reader that answers the feature request with garbage is an error.
+// The reader's pad, or nullopt when it has none (no FEATURE_VERIFY_PIN_DIRECT, or a driver that
+// refuses the feature request: vpcd, plain readers). A reader that answers with garbage, or a
+// failure of the call itself (reader or card gone, timeout), is an error.
 Result<std::optional<PinPad>> detect_pin_pad(Card& card);
 
 // How a pad enters one application's PIN (cards-and-readers.md §1.4, §2).

@@ -191,6 +191,8 @@ void CcidSlot::xfr_block(const ccid::Message& m, Clock::time_point now) {
       return transmit(m, m.data, now, now);
     case ccid::kLevelBegin:
       if (chaining_) break;
+      ++stats_.chained_commands;
+      response_rest_.clear();
       command_chain_ = m.data;
       chaining_ = true;
       return reply(m, ccid::kDataBlock, CommandStatus::ok, 0, ccid::kChainContinue, {}, now);
@@ -239,9 +241,12 @@ void CcidSlot::note_verify(ByteView apdu) {
 void CcidSlot::transmit(const ccid::Message& m, ByteView apdu, Clock::time_point now,
                         Clock::time_point due) {
   ++stats_.apdus;
+  response_rest_.clear();  // a response left unfinished is abandoned by the next command
   note_verify(apdu);
   Bytes response = card_->process(apdu);
-  if (config_.level == ApduLevel::short_apdu && response.size() > kMaxShortResponse) {
+  const std::size_t room = config_.max_message_length - ccid::kHeaderSize;
+  if (config_.level == ApduLevel::short_apdu &&
+      response.size() > std::min(kMaxShortResponse, room)) {
     return fail(m, ccid::kErrXfrOverrun, now,
                 fmt::format("a {}-byte response at short APDU level", response.size()));
   }
@@ -253,6 +258,7 @@ void CcidSlot::send_response(const ccid::Message& m, Bytes response, Clock::time
   if (config_.level == ApduLevel::short_apdu || response.size() <= room) {
     return reply(m, ccid::kDataBlock, CommandStatus::ok, 0, ccid::kChainComplete, response, due);
   }
+  ++stats_.chained_responses;
   const Bytes first(response.begin(), response.begin() + static_cast<std::ptrdiff_t>(room));
   response_rest_.assign(response.begin() + static_cast<std::ptrdiff_t>(room), response.end());
   reply(m, ccid::kDataBlock, CommandStatus::ok, 0, ccid::kChainBegin, first, due);
@@ -278,8 +284,11 @@ void CcidSlot::secure(const ccid::Message& m, Clock::time_point now) {
           ? std::chrono::duration_cast<std::chrono::milliseconds>(kDefaultPadTimeout)
           : std::chrono::milliseconds(request.timeout_seconds * 1000);
   // The pad refuses the OK key for a PIN of the wrong length: the prompt runs into its timeout.
+  // So does a patient slower than the pad's timeout.
   if (entry.kind == PadEntry::Kind::type &&
-      (entry.digits.size() < request.min_digits || entry.digits.size() > request.max_digits)) {
+      (entry.digits.size() < request.min_digits || entry.digits.size() > request.max_digits ||
+       config_.typing_time >= timeout)) {
+    secure_wipe(entry.digits.data(), entry.digits.size());
     entry.kind = PadEntry::Kind::walk_away;
   }
   const auto done = now + (entry.kind == PadEntry::Kind::walk_away ? timeout : config_.typing_time);

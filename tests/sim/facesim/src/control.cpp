@@ -40,6 +40,8 @@ nlohmann::json reader_status(std::size_t index, const UsbDevice& device, const U
           {"secure_verifies", s.secure_verifies},
           {"verify_lcs", s.verify_lcs},
           {"protocol_errors", s.protocol_errors},
+          {"chained_commands", s.chained_commands},
+          {"chained_responses", s.chained_responses},
           {"last_error", s.last_error},
           {"pad_pending", slot.pending_pad_entries()},
           {"claims", claims},

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -74,6 +75,8 @@ struct Emulator::Impl {
   std::vector<ParkedReap> parked;
   std::condition_variable timer_cv;
   bool stopping = false;
+  std::atomic<int> in_flight{0};
+  gulong signal_id = 0;
   std::thread timer;
 
   void log(const std::string& line) {
@@ -95,6 +98,12 @@ namespace {
 
 gboolean on_ioctl(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer user) {
   auto* impl = static_cast<Emulator::Impl*>(user);
+  // ~Emulator waits for this to reach 0 after disconnecting the handler.
+  struct InFlight {
+    std::atomic<int>& n;
+    explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
+    ~InFlight() { --n; }
+  } in_flight{impl->in_flight};
   try {
     impl->handle(client);
   } catch (const std::exception& e) {
@@ -105,9 +114,18 @@ gboolean on_ioctl(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer user
   return TRUE;
 }
 
-UMockdevIoctlData* resolve(UMockdevIoctlData* data, std::size_t offset, std::size_t size) {
+struct Unref {
+  void operator()(gpointer object) const {
+    if (object != nullptr) g_object_unref(object);
+  }
+};
+// umockdev_ioctl_data_resolve hands over a reference (GIR: transfer full); the parent keeps its
+// own for the flush back to the client.
+using DataRef = std::unique_ptr<UMockdevIoctlData, Unref>;
+
+DataRef resolve(UMockdevIoctlData* data, std::size_t offset, std::size_t size) {
   GError* error = nullptr;
-  UMockdevIoctlData* out = umockdev_ioctl_data_resolve(data, offset, size, &error);
+  DataRef out(umockdev_ioctl_data_resolve(data, offset, size, &error));
   if (error != nullptr) {
     g_error_free(error);
     return nullptr;
@@ -178,6 +196,7 @@ bool Emulator::Impl::complete_reap(UMockdevIoctlClient* object, UMockdevIoctlDat
 
 void Emulator::Impl::handle(UMockdevIoctlClient* object) {
   std::unique_lock lock(mutex);
+  if (stopping) return umockdev_ioctl_client_complete(object, -1, ENODEV);
   forget_closed_clients();
   Client& client = client_for(object);
   const unsigned long request = umockdev_ioctl_client_get_request(object);
@@ -196,9 +215,9 @@ void Emulator::Impl::handle(UMockdevIoctlClient* object) {
     // were in flight are still reaped (with -ENODEV).
     if (client.generation == readers[client.reader].generation &&
         (request == USBDEVFS_REAPURB || request == USBDEVFS_REAPURBNDELAY)) {
-      if (UMockdevIoctlData* pointer = resolve(arg, 0, sizeof(void*));
+      if (const DataRef pointer = resolve(arg, 0, sizeof(void*));
           pointer != nullptr &&
-          complete_reap(object, pointer, *readers[client.reader].device, client.id)) {
+          complete_reap(object, pointer.get(), *readers[client.reader].device, client.id)) {
         return;
       }
     }
@@ -207,14 +226,14 @@ void Emulator::Impl::handle(UMockdevIoctlClient* object) {
   UsbDevice& device = *readers[client.reader].device;
   switch (request) {
     case USBDEVFS_GET_CAPABILITIES: {
-      UMockdevIoctlData* data = resolve(arg, 0, sizeof(std::uint32_t));
+      const DataRef data = resolve(arg, 0, sizeof(std::uint32_t));
       if (data == nullptr) return complete(-EFAULT);
       std::memcpy(data->data, &kCapabilities, sizeof kCapabilities);
       return complete(0);
     }
     case USBDEVFS_CLAIMINTERFACE:
     case USBDEVFS_RELEASEINTERFACE: {
-      UMockdevIoctlData* data = resolve(arg, 0, sizeof(unsigned int));
+      const DataRef data = resolve(arg, 0, sizeof(unsigned int));
       if (data == nullptr) return complete(-EFAULT);
       unsigned int interface = 0;
       std::memcpy(&interface, data->data, sizeof interface);
@@ -231,22 +250,26 @@ void Emulator::Impl::handle(UMockdevIoctlClient* object) {
     case USBDEVFS_RESETEP:
       return complete(0);
     case USBDEVFS_SUBMITURB: {
-      UMockdevIoctlData* data = resolve(arg, 0, sizeof(usbdevfs_urb));
+      DataRef data = resolve(arg, 0, sizeof(usbdevfs_urb));
       if (data == nullptr) return complete(-EFAULT);
       auto* urb = reinterpret_cast<usbdevfs_urb*>(data->data);
       if (urb->buffer_length < 0 || urb->buffer_length > 16 * 1024 * 1024) return complete(-EINVAL);
       auto* hold = new UrbHold;
-      hold->urb = static_cast<UMockdevIoctlData*>(g_object_ref(data));
+      UMockdevIoctlData* urb_data = data.get();
       const std::size_t length = static_cast<std::size_t>(urb->buffer_length);
-      UMockdevIoctlData* buffer =
-          length == 0 ? nullptr : resolve(data, offsetof(usbdevfs_urb, buffer), length);
-      if (buffer != nullptr) hold->buffer = static_cast<UMockdevIoctlData*>(g_object_ref(buffer));
+      DataRef buffer =
+          length == 0 ? nullptr : resolve(urb_data, offsetof(usbdevfs_urb, buffer), length);
       UrbSubmission s;
       s.client = client.id;
-      s.address = data->client_addr;
+      s.address = urb_data->client_addr;
       s.type = static_cast<UrbType>(urb->type);
       s.endpoint = urb->endpoint;
-      if (buffer != nullptr) s.buffer.assign(buffer->data, buffer->data + buffer->data_len);
+      s.in_capacity = length;
+      // IN data is written back at the reap; only OUT and control bytes are read now.
+      const bool in = (urb->endpoint & 0x80) != 0 && s.type != UrbType::control;
+      if (buffer != nullptr && !in) s.buffer.assign(buffer->data, buffer->data + buffer->data_len);
+      hold->urb = data.release();  // kept until the URB is reaped or dropped
+      hold->buffer = buffer.release();
       s.opaque = hold;
       client.last_activity = now;
       const int rc = device.submit(std::move(s), now);
@@ -261,16 +284,16 @@ void Emulator::Impl::handle(UMockdevIoctlClient* object) {
     }
     case USBDEVFS_REAPURB:
     case USBDEVFS_REAPURBNDELAY: {
-      UMockdevIoctlData* pointer = resolve(arg, 0, sizeof(void*));
+      const DataRef pointer = resolve(arg, 0, sizeof(void*));
       if (pointer == nullptr) return complete(-EFAULT);
-      if (complete_reap(object, pointer, device, client.id)) {
+      if (complete_reap(object, pointer.get(), device, client.id)) {
         client.last_activity = now;
         return;
       }
       if (now - client.last_activity < options.idle_after) return complete(-EAGAIN);
       // Idle: libusb would spin on EAGAIN; answer in a moment instead (never sleep here).
       parked.push_back({static_cast<UMockdevIoctlClient*>(g_object_ref(object)),
-                        static_cast<UMockdevIoctlData*>(g_object_ref(pointer)), client.id,
+                        static_cast<UMockdevIoctlData*>(g_object_ref(pointer.get())), client.id,
                         client.reader, now + options.idle_reap_delay});
       timer_cv.notify_one();
       return;
@@ -297,6 +320,10 @@ void Emulator::Impl::run_timer() {
       bool finished = false;
       if (reader.device->has_completion(it->id, now)) {
         finished = complete_reap(it->client, it->pointer, *reader.device, it->id);
+        if (finished) {
+          if (const auto c = clients.find(it->client); c != clients.end())
+            c->second.last_activity = now;
+        }
       }
       if (!finished && (it->due <= now || !alive)) {
         umockdev_ioctl_client_complete(it->client, -1, alive ? EAGAIN : ENODEV);
@@ -315,8 +342,12 @@ void Emulator::Impl::run_timer() {
 
 Status Emulator::Impl::plug(std::size_t index) {
   Reader& reader = readers[index];
-  reader.at.address = next_address++;
-  ++reader.generation;
+  {
+    // The ioctl thread reads the generation (and the address, through with_reader) under it.
+    const std::lock_guard lock(mutex);
+    reader.at.address = next_address++;
+    ++reader.generation;
+  }
   const std::string description = umockdev_description(reader.device->identity(), reader.at);
   // umockdev_testbed_remove_device leaves the /sys/bus/usb/devices links of a removed device
   // behind, and adding it again then trips an assertion: remove them first.
@@ -359,7 +390,9 @@ Result<std::unique_ptr<Emulator>> Emulator::create(std::vector<ReaderSetup> read
   impl->testbed = umockdev_testbed_new();
   if (impl->testbed == nullptr) return fail(Errc::io, "umockdev_testbed_new failed");
   impl->handler = umockdev_ioctl_base_new();
-  g_signal_connect(impl->handler, "handle-ioctl", G_CALLBACK(on_ioctl), impl.get());
+  impl->signal_id =
+      g_signal_connect_data(impl->handler, "handle-ioctl", reinterpret_cast<GCallback>(&on_ioctl),
+                            impl.get(), nullptr, static_cast<GConnectFlags>(0));
   for (std::size_t i = 0; i < readers.size(); ++i) {
     Impl::Reader r;
     r.device = std::make_unique<UsbDevice>(std::move(readers[i].identity), readers[i].slot);
@@ -374,24 +407,31 @@ Result<std::unique_ptr<Emulator>> Emulator::create(std::vector<ReaderSetup> read
 Emulator::~Emulator() {
   {
     const std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
+    impl_->stopping = true;  // from here every ioctl is answered ENODEV
   }
   impl_->timer_cv.notify_all();
   if (impl_->timer.joinable()) impl_->timer.join();
-  const std::lock_guard lock(impl_->mutex);
-  for (auto& p : impl_->parked) {
-    umockdev_ioctl_client_complete(p.client, -1, ENODEV);
-    g_object_unref(p.pointer);
-    g_object_unref(p.client);
+  // No new calls into this object, and none still running, before it goes.
+  g_signal_handler_disconnect(impl_->handler, impl_->signal_id);
+  while (impl_->in_flight.load() != 0) std::this_thread::yield();
+  {
+    const std::lock_guard lock(impl_->mutex);
+    for (auto& p : impl_->parked) {
+      umockdev_ioctl_client_complete(p.client, -1, ENODEV);
+      g_object_unref(p.pointer);
+      g_object_unref(p.client);
+    }
+    impl_->parked.clear();
+    for (auto& [object, client] : impl_->clients) impl_->drop(client);
+    impl_->clients.clear();
+    for (auto& r : impl_->readers) {
+      r.device->unplug();
+      for (void* opaque : r.device->plug()) free_hold(opaque);
+    }
   }
-  impl_->parked.clear();
-  for (auto& [object, client] : impl_->clients) impl_->drop(client);
-  impl_->clients.clear();
-  for (auto& r : impl_->readers) {
-    r.device->unplug();
-    for (void* opaque : r.device->plug()) free_hold(opaque);
-  }
-  // The testbed's destructor removes its temporary directory.
+  // Without the lock: the testbed's destructor may wait for umockdev's thread. It removes its
+  // temporary directory.
+  g_object_unref(impl_->handler);
   g_object_unref(impl_->testbed);
 }
 

@@ -96,7 +96,11 @@ std::variant<Bytes, SecureFieldError> build_verify_apdu(const PinVerifyRequest& 
   }
   const std::size_t pin_bits = digits.size() * bits_per_digit(r.encoding);
   Bytes apdu(r.apdu_template.begin(), r.apdu_template.begin() + kApduHeader);
-  Bytes field;  // the data field after Lc
+  Bytes field;  // the data field after Lc: holds the PIN, wiped on every way out
+  struct Wipe {
+    Bytes& b;
+    ~Wipe() { secure_wipe(b.data(), b.size()); }
+  } wipe{field};
   if (r.block_size == 0) {
     // Variable block: the PIN alone, Lc = its encoded length (a position is meaningless here).
     field.assign((pin_bits + 7) / 8, 0x00);
@@ -128,7 +132,6 @@ std::variant<Bytes, SecureFieldError> build_verify_apdu(const PinVerifyRequest& 
   if (field.size() > 255) return field_error(kOffApdu, "the PIN APDU's data exceeds a short Lc");
   apdu.push_back(static_cast<std::uint8_t>(field.size()));
   apdu.insert(apdu.end(), field.begin(), field.end());
-  secure_wipe(field.data(), field.size());
   return apdu;
 }
 

@@ -100,6 +100,7 @@ UrbCompletion UsbDevice::control(const UrbSubmission& urb) {
 int UsbDevice::submit(UrbSubmission urb, Clock::time_point now) {
   if (!plugged_) return -ENODEV;
   ++stats_.submitted;
+  if (urb.in_capacity == 0) urb.in_capacity = urb.buffer.size();
   if (urb.type == UrbType::control) {
     if (urb.endpoint != 0) return -EINVAL;
     done_[urb.client].push_back(control(urb));
@@ -163,9 +164,9 @@ std::optional<UrbCompletion> UsbDevice::reap(ClientId client, Clock::time_point 
       auto data = data_for(it->endpoint, now, true);
       if (!data) continue;
       UrbCompletion c{it->address, 0, data->size(), std::move(*data), false, it->opaque};
-      if (c.in.size() > it->buffer.size()) {
+      if (c.in.size() > it->in_capacity) {
         c.status = -EOVERFLOW;  // babble: more than the buffer the host gave
-        c.in.resize(it->buffer.size());
+        c.in.resize(it->in_capacity);
         c.actual = c.in.size();
       }
       waiting_.erase(it);

@@ -22,9 +22,17 @@ struct Answer {
     return Bytes(d.begin(), d.end());
   }
   std::uint16_t sw() const {
+    if (bytes.size() < 12) return 0;  // no data block with a status word
     return static_cast<std::uint16_t>((bytes[bytes.size() - 2] << 8) | bytes.back());
   }
 };
+
+// The reply due at `t`; a failure (and an empty answer) when there is none.
+Answer due(CcidSlot& slot, Clock::time_point t) {
+  auto r = slot.take_reply(t);
+  EXPECT_TRUE(r) << "no reply due";
+  return {r.value_or(Bytes(10, 0))};
+}
 
 class SlotTest : public ::testing::Test {
  protected:
@@ -139,12 +147,12 @@ TEST_F(SlotTest, TheTypedPinReachesTheCardAsVerify) {
   EXPECT_FALSE(slot.take_reply(now));  // the patient is still typing
   const auto reply = slot.take_reply(now + 1s);
   ASSERT_TRUE(reply);
-  EXPECT_EQ(Answer{*reply}.sw(), 0x9000);
+  EXPECT_EQ(Answer{*reply}.sw(), 0x9000);  // (reply checked above)
   EXPECT_EQ(slot.stats().verify_lcs, std::vector<std::uint8_t>{4});
   // A wrong PIN costs a try.
   slot.push_pad_entry({PadEntry::Kind::type, "0000" == testing::jpki_auth_pin() ? "1111" : "0000"});
   slot.handle(message(0x69, 4, jpki_pin_verify(30)), now);
-  EXPECT_EQ(Answer{*slot.take_reply(now + 1s)}.sw(), 0x63C2);
+  EXPECT_EQ(due(slot, now + 1s).sw(), 0x63C2);
 }
 
 TEST_F(SlotTest, CancelAndWalkingAwayFailWithTheirCcidErrors) {
@@ -153,16 +161,16 @@ TEST_F(SlotTest, CancelAndWalkingAwayFailWithTheirCcidErrors) {
   CcidSlot slot = powered(config);
   slot.push_pad_entry({PadEntry::Kind::cancel, {}});
   slot.handle(message(0x69, 5, jpki_pin_verify(3)), now);
-  Answer a{*slot.take_reply(now + 1s)};
+  Answer a = due(slot, now + 1s);
   EXPECT_EQ(a.status() & 0xC0, 0x40);
   EXPECT_EQ(a.error(), ccid::kErrPinCancelled);
   // Nobody at the pad: time extensions every second, then the timeout after bTimeOut.
   slot.handle(message(0x69, 6, jpki_pin_verify(3)), now);
   EXPECT_FALSE(slot.take_reply(now + 500ms));
-  EXPECT_EQ(Answer{*slot.take_reply(now + 1s)}.status(), 0x80);  // time extension
-  EXPECT_EQ(Answer{*slot.take_reply(now + 2s)}.status(), 0x80);
+  EXPECT_EQ(due(slot, now + 1s).status(), 0x80);  // time extension
+  EXPECT_EQ(due(slot, now + 2s).status(), 0x80);
   EXPECT_FALSE(slot.take_reply(now + 2900ms));
-  a = Answer{*slot.take_reply(now + 3s)};
+  a = due(slot, now + 3s);
   EXPECT_EQ(a.error(), ccid::kErrPinTimeout);
   EXPECT_TRUE(slot.stats().verify_lcs.empty());  // nothing reached the card
 }
@@ -170,6 +178,33 @@ TEST_F(SlotTest, CancelAndWalkingAwayFailWithTheirCcidErrors) {
 TEST_F(SlotTest, APinOfTheWrongLengthIsNotAcceptedByThePad) {
   CcidSlot slot = powered();
   slot.push_pad_entry({PadEntry::Kind::type, "12345"});
+  slot.handle(message(0x69, 7, jpki_pin_verify(2)), now);
+  Answer last{};
+  while (auto r = slot.take_reply(now + 10s)) last = Answer{*r};
+  EXPECT_EQ(last.error(), ccid::kErrPinTimeout);
+  EXPECT_TRUE(slot.stats().verify_lcs.empty());
+}
+
+// Found in review: a response the host abandoned must not be resumed by a later continue.
+TEST_F(SlotTest, AnAbandonedChainedResponseIsNotResumed) {
+  SlotConfig config;
+  config.level = ApduLevel::extended_apdu;
+  config.max_message_length = 64;
+  CcidSlot slot = powered(config);
+  ASSERT_EQ(send(slot, message(0x6F, 2, hex("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"))).sw(),
+            0x9000);
+  ASSERT_EQ(send(slot, message(0x6F, 3, hex("00 A4 02 0C 02 00 0A"))).sw(), 0x9000);
+  EXPECT_EQ(send(slot, message(0x6F, 4, hex("00 B0 00 00 00 00 00"))).chain(), ccid::kChainBegin);
+  EXPECT_EQ(send(slot, message(0x6F, 5, hex("00 A4 02 0C 02 00 0A"))).sw(), 0x9000);  // abandoned
+  EXPECT_EQ(send(slot, message(0x6F, 6, {}, ccid::kLevelContinue)).error(), 8);
+  EXPECT_EQ(slot.stats().chained_responses, 1U);
+}
+
+TEST_F(SlotTest, APatientSlowerThanThePadsTimeoutRunsIntoIt) {
+  SlotConfig config;
+  config.typing_time = 5s;
+  CcidSlot slot = powered(config);
+  slot.push_pad_entry({PadEntry::Kind::type, testing::jpki_auth_pin()});
   slot.handle(message(0x69, 7, jpki_pin_verify(2)), now);
   Answer last{};
   while (auto r = slot.take_reply(now + 10s)) last = Answer{*r};

@@ -46,9 +46,11 @@ struct TimedReply {
 
 struct SlotStats {
   std::uint64_t messages = 0;
-  std::uint64_t apdus = 0;            // APDUs given to the card (XfrBlock and Secure)
-  std::uint64_t secure_verifies = 0;  // PIN verifications on the pad
-  std::uint64_t protocol_errors = 0;  // malformed messages answered with an error
+  std::uint64_t apdus = 0;              // APDUs given to the card (XfrBlock and Secure)
+  std::uint64_t secure_verifies = 0;    // PIN verifications on the pad
+  std::uint64_t protocol_errors = 0;    // malformed messages answered with an error
+  std::uint64_t chained_commands = 0;   // extended level: commands that came in several parts
+  std::uint64_t chained_responses = 0;  // extended level: responses sent in several parts
   // The Lc of every VERIFY (INS 20) with data the card received, from the host or the pad:
   // a test checks onshi never sends a wrong length (the card answers 6700, cards-and-readers.md
   // §1.4).

@@ -29,8 +29,9 @@ struct UrbSubmission {
   std::uint64_t address = 0;  // the client's struct usbdevfs_urb pointer: its identity
   UrbType type = UrbType::bulk;
   std::uint8_t endpoint = 0;
-  Bytes buffer;            // the client's buffer as submitted (OUT data; control: setup + data)
-  void* opaque = nullptr;  // the glue's handle, handed back on completion
+  Bytes buffer;                 // OUT data; control: setup + data (IN: may stay empty)
+  std::size_t in_capacity = 0;  // the buffer's size, for IN data (0: buffer.size())
+  void* opaque = nullptr;       // the glue's handle, handed back on completion
 };
 
 struct UrbCompletion {
