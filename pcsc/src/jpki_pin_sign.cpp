@@ -51,25 +51,32 @@ Result<PinSignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
   return out;
 }
 
-Result<VerifyOutcome> verify_pin_only(ExclusiveCard& exclusive, Key key, SecretBytes& pin,
-                                      const PinPolicy& policy) {
+namespace {
+
+// VERIFY alone on the JPKI AP, then the card released unpowered and the PIN wiped.
+template <typename Verify>
+Result<VerifyOutcome> verify_only(ExclusiveCard& exclusive, SecretBytes& pin, Verify&& verify) {
   EndOfHold end{exclusive, pin};
-  Card& card = exclusive.card();
-  ONSHI_TRY(require_jpki_card(card));
-  ONSHI_TRY_ASSIGN(VerifyOutcome outcome, verify_pin(card, pin_reference(key), pin, policy));
+  ONSHI_TRY(require_jpki_card(exclusive.card()));
+  ONSHI_TRY_ASSIGN(VerifyOutcome outcome, verify(exclusive.card()));
   ONSHI_TRY(exclusive.release());
   return outcome;
 }
 
+}  // namespace
+
+Result<VerifyOutcome> verify_pin_only(ExclusiveCard& exclusive, Key key, SecretBytes& pin,
+                                      const PinPolicy& policy) {
+  return verify_only(exclusive, pin,
+                     [&](Card& card) { return verify_pin(card, pin_reference(key), pin, policy); });
+}
+
 Result<VerifyOutcome> verify_pin_only_on_pad(ExclusiveCard& exclusive, Key key, const PinPad& pad,
                                              const PinPolicy& policy) {
-  SecretBytes none;
-  EndOfHold end{exclusive, none};
-  Card& card = exclusive.card();
-  ONSHI_TRY(require_jpki_card(card));
-  ONSHI_TRY_ASSIGN(VerifyOutcome outcome, verify_pin_on_pad(card, pin_reference(key), pad, policy));
-  ONSHI_TRY(exclusive.release());
-  return outcome;
+  SecretBytes none;  // the PIN is on the pad
+  return verify_only(exclusive, none, [&](Card& card) {
+    return verify_pin_on_pad(card, pin_reference(key), pad, policy);
+  });
 }
 
 }  // namespace onshi::pcsc::jpki

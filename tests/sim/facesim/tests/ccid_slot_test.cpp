@@ -27,6 +27,13 @@ struct Answer {
   }
 };
 
+// Every reply due by `t`; the last one.
+Answer last_reply(CcidSlot& slot, Clock::time_point t) {
+  Answer last{};
+  while (auto r = slot.take_reply(t)) last = Answer{*r};
+  return last;
+}
+
 // The reply due at `t`; a failure (and an empty answer) when there is none.
 Answer due(CcidSlot& slot, Clock::time_point t) {
   auto r = slot.take_reply(t);
@@ -179,9 +186,7 @@ TEST_F(SlotTest, APinOfTheWrongLengthIsNotAcceptedByThePad) {
   CcidSlot slot = powered();
   slot.push_pad_entry({PadEntry::Kind::type, "12345"});
   slot.handle(message(0x69, 7, jpki_pin_verify(2)), now);
-  Answer last{};
-  while (auto r = slot.take_reply(now + 10s)) last = Answer{*r};
-  EXPECT_EQ(last.error(), ccid::kErrPinTimeout);
+  EXPECT_EQ(last_reply(slot, now + 10s).error(), ccid::kErrPinTimeout);
   EXPECT_TRUE(slot.stats().verify_lcs.empty());
 }
 
@@ -206,9 +211,7 @@ TEST_F(SlotTest, APatientSlowerThanThePadsTimeoutRunsIntoIt) {
   CcidSlot slot = powered(config);
   slot.push_pad_entry({PadEntry::Kind::type, testing::jpki_auth_pin()});
   slot.handle(message(0x69, 7, jpki_pin_verify(2)), now);
-  Answer last{};
-  while (auto r = slot.take_reply(now + 10s)) last = Answer{*r};
-  EXPECT_EQ(last.error(), ccid::kErrPinTimeout);
+  EXPECT_EQ(last_reply(slot, now + 10s).error(), ccid::kErrPinTimeout);
   EXPECT_TRUE(slot.stats().verify_lcs.empty());
 }
 
