@@ -2,7 +2,8 @@
 # The demo, from a fresh Debian 12 machine (as root): installs what it needs, builds onshi, and
 # shows what a technician sees with onshictl when patients' My Number cards and a doctor's HPKI
 # card (emulated, behind a private pcscd: nothing on the system is touched) are put on the reader,
-# then imports the terminal's client certificate (a test PKI) and checks the mutual-TLS path to a
+# types a PIN on the emulated face reader's pad (secure PIN entry through the real libccid), then
+# imports the terminal's client certificate (a test PKI) and checks the mutual-TLS path to a
 # reference server on loopback, and asks the reference eligibility service (onshi-eligsim, a model
 # of the interface) about a patient: by insurance card, then by the emulated My Number card.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
 cmake --preset release >/dev/null
 cmake --build --preset release -j "${ONSHI_JOBS:-2}" --target onshictl onshi-simrig onshi-jpki-personas \
-  onshi-hpki-personas onshi-tls-testserver onshi-eligsim
+  onshi-hpki-personas onshi-tls-testserver onshi-eligsim onshi-facesim
 
 build=build/release
 personas=$(mktemp -d /tmp/onshi-demo.XXXXXX)
@@ -68,6 +69,25 @@ hpki_pin=$(sed -n '/"signature"/,/"authentication"/s/.*"value": "\([^"]*\)".*/\1
 
 step "the same card info, as JSON for scripts"
 rig jpki-card "$build/agent/onshictl card info --json"
+
+step "the emulated face reader (onshi-facesim: USB under umockdev, real pcscd + libccid): its PIN pad"
+face=$personas/face
+mkdir -p "$face"
+"$build/tests/sim/facesim/onshi-facesim" --pcscd-socket "$face/pcscd.comm" --control "$face/ctl" \
+  --card "0=$personas/jpki-card.json" --log "$face/log" -- sh -c "
+  export PCSCLITE_CSOCK_NAME=$face/pcscd.comm
+  sleep 1
+  opensc-tool -l
+  echo '--- the patient types the right PIN on the pad (the PIN never reaches the PC):'
+  $build/tests/sim/facesim/onshi-facesim ctl $face/ctl pad 0 type $(pin_of jpki-card auth_pin) >/dev/null
+  $build/agent/onshictl card verify-pin < /dev/null
+  echo '--- a wrong PIN on the pad, then cancel on the pad (no try spent):'
+  $build/tests/sim/facesim/onshi-facesim ctl $face/ctl pad 0 type 0000 >/dev/null
+  $build/agent/onshictl card verify-pin < /dev/null || true
+  $build/tests/sim/facesim/onshi-facesim ctl $face/ctl pad 0 cancel >/dev/null
+  $build/agent/onshictl card verify-pin < /dev/null || true
+  echo '--- what the card received: the Lc of every VERIFY (4: never a padded template)'
+  $build/tests/sim/facesim/onshi-facesim ctl $face/ctl status 0 | grep -oE '\"(serial|secure_verifies|verify_lcs)\":(\[[^]]*\]|[^],}]*)'"
 
 step "the terminal's client certificate: a test PKI standing in for the 共通認証局 (tests/sim/pki)"
 pki=$personas/pki

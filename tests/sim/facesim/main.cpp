@@ -321,6 +321,7 @@ int main(int argc, char** argv) {
     po.socket = o.pcscd_socket;
     po.work_dir = work_dir;
     po.debug = o.pcscd_debug;
+    if (!o.log_file.empty()) po.log = o.log_file;  // pcscd's lines join the event log
     auto started = start_pcscd(po);
     if (!started) {
       std::fprintf(stderr, "onshi-facesim: %s\n", started.error().message.c_str());

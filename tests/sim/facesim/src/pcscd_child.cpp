@@ -97,12 +97,21 @@ Result<pid_t> start_pcscd(const PcscdChildOptions& options) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  int log_fd = -1;
+  if (!options.log.empty()) {
+    log_fd = ::open(options.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log_fd < 0)
+      return fail(Errc::io,
+                  fmt::format("cannot open {}: {}", options.log.string(), std::strerror(errno)));
+  }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return fail(Errc::io, fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(0);
+    if (log_fd >= 0 && (::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0))
+      child_fail("redirect to the log");
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -116,6 +125,7 @@ Result<pid_t> start_pcscd(const PcscdChildOptions& options) {
     ::execvp(argv[0], argv.data());
     child_fail("exec systemd-socket-activate");
   }
+  if (log_fd >= 0) ::close(log_fd);
   return pid;
 }
 

@@ -27,7 +27,8 @@ struct PcscdChildOptions {
   std::filesystem::path socket;
   std::filesystem::path work_dir;  // reader.conf dir and the Info.plist copy go here
   std::string friendly_name = "onshi Face Reader";
-  bool debug = false;  // pcscd -d -a (its log then holds APDUs, PINs included)
+  bool debug = false;         // pcscd -d -a (its log then holds APDUs, PINs included)
+  std::filesystem::path log;  // pcscd's stdout and stderr; empty: onshi-facesim's own
 };
 
 // Forks and execs pcscd; returns its pid. Not root: no namespace, so libccid ignores onshi's
