@@ -97,6 +97,16 @@ constexpr std::array kTable{
              "the eligibility system is still processing the request (SegmentOfResult 2)"},
     ErrcInfo{Errc::elig_unauthorized, "elig_unauthorized",
              "the eligibility system refused the access token (missing, expired or revoked)"},
+    ErrcInfo{Errc::face_reader_absent, "face_reader_absent",
+             "the face reader is not connected (unplugged, or not found)"},
+    ErrcInfo{Errc::face_reader_access, "face_reader_access",
+             "the face reader's vendor interface cannot be opened or claimed"},
+    ErrcInfo{Errc::face_reader_protocol, "face_reader_protocol",
+             "the face reader sent something the vendor protocol does not allow"},
+    ErrcInfo{Errc::face_reader_refused, "face_reader_refused",
+             "the face reader refused the command (NAK)"},
+    ErrcInfo{Errc::face_reader_unsupported, "face_reader_unsupported",
+             "the face reader does not offer that feature"},
 };
 
 constexpr bool table_is_dense() {
@@ -106,7 +116,7 @@ constexpr bool table_is_dense() {
   return true;
 }
 static_assert(table_is_dense(), "kTable must list every Errc in declaration order");
-static_assert(kTable.size() == static_cast<std::size_t>(Errc::elig_unauthorized) + 1,
+static_assert(kTable.size() == static_cast<std::size_t>(Errc::face_reader_unsupported) + 1,
               "kTable must cover every Errc");
 
 }  // namespace

@@ -82,6 +82,12 @@ enum class Errc : std::uint16_t {
   elig_rejected,
   elig_not_ready,
   elig_unauthorized,
+  // the face-authentication reader's vendor interface (driver/PROTOCOL.md)
+  face_reader_absent,
+  face_reader_access,
+  face_reader_protocol,
+  face_reader_refused,
+  face_reader_unsupported,
 };
 
 struct ErrcInfo {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "onshi/sim/persona.hpp"
+#include "vendor_control.hpp"
 
 namespace onshi::facesim {
 namespace {
@@ -45,7 +46,8 @@ nlohmann::json reader_status(std::size_t index, const UsbDevice& device, const U
           {"last_error", s.last_error},
           {"pad_pending", slot.pending_pad_entries()},
           {"claims", claims},
-          {"vendor_out", device.stats().vendor_out}};
+          {"vendor_out", device.stats().vendor_out},
+          {"vendor", vendor_status(device)}};
 }
 
 }  // namespace
@@ -68,8 +70,10 @@ ControlAnswer run_control_command(Emulator& emulator, std::string_view line) {
     nlohmann::json out = nlohmann::json::array();
     for (std::size_t i = 0; i < emulator.size(); ++i) {
       if (needs_reader && i != reader) continue;
-      out.push_back(emulator.with_reader(
-          i, [i](UsbDevice& d, const UsbLocation& at) { return reader_status(i, d, at); }));
+      out.push_back(emulator.with_reader(i, [i](UsbDevice& d, const UsbLocation& at) {
+        d.vendor().advance(Clock::now());  // the session's timed steps, up to now
+        return reader_status(i, d, at);
+      }));
     }
     return ok((needs_reader ? out[0] : out).dump());
   }
@@ -80,14 +84,14 @@ ControlAnswer run_control_command(Emulator& emulator, std::string_view line) {
     sim::Card card(std::move(*persona));
     return emulator.with_reader(reader, [&](UsbDevice& d, const UsbLocation&) {
       if (d.slot().present()) return error(fmt::format("reader {} already holds a card", reader));
-      d.slot().insert(std::move(card));
+      d.insert_card(std::move(card), Clock::now());
       return ok();
     });
   }
   if (verb == "remove") {
     return emulator.with_reader(reader, [&](UsbDevice& d, const UsbLocation&) {
       if (!d.slot().present()) return error(fmt::format("reader {} holds no card", reader));
-      d.slot().remove();
+      d.remove_card(Clock::now());
       return ok();
     });
   }
@@ -116,16 +120,7 @@ ControlAnswer run_control_command(Emulator& emulator, std::string_view line) {
     const Status done = verb == "unplug" ? emulator.unplug(reader) : emulator.replug(reader);
     return done ? ok() : error(done.error().message);
   }
-  if (verb == "vendor-event") {
-    if (w.size() != 3) return error("vendor-event <reader> <hex>");
-    auto bytes = from_hex(w[2]);
-    if (!bytes || bytes->empty() || bytes->size() > 64)
-      return error("vendor-event: 1 to 64 bytes of hex");
-    return emulator.with_reader(reader, [&](UsbDevice& d, const UsbLocation&) {
-      d.push_vendor_event(std::move(*bytes));
-      return ok();
-    });
-  }
+  if (auto answer = run_vendor_command(emulator, reader, w)) return std::move(*answer);
   return error(fmt::format("unknown command '{}'", verb));
 }
 

@@ -245,10 +245,19 @@ void Emulator::Impl::handle(UMockdevIoctlClient* object) {
       return complete(-ENODATA);  // no kernel driver is bound to either interface
     case USBDEVFS_SETINTERFACE:
     case USBDEVFS_SETCONFIGURATION:
-    case USBDEVFS_RESET:
-    case USBDEVFS_CLEAR_HALT:
     case USBDEVFS_RESETEP:
       return complete(0);
+    case USBDEVFS_RESET:
+      device.bus_reset();
+      return complete(0);
+    case USBDEVFS_CLEAR_HALT: {
+      const DataRef data = resolve(arg, 0, sizeof(unsigned int));
+      if (data == nullptr) return complete(-EFAULT);
+      unsigned int endpoint = 0;
+      std::memcpy(&endpoint, data->data, sizeof endpoint);
+      client.last_activity = now;
+      return complete(device.clear_halt(static_cast<std::uint8_t>(endpoint)));
+    }
     case USBDEVFS_SUBMITURB: {
       DataRef data = resolve(arg, 0, sizeof(usbdevfs_urb));
       if (data == nullptr) return complete(-EFAULT);
@@ -312,6 +321,12 @@ void Emulator::Impl::run_timer() {
     }
     auto next = parked.front().due;
     for (const auto& p : parked) next = std::min(next, p.due);
+    // A vendor event or CCID reply falling due sooner finishes a parked reap on time (a due
+    // time in the past was there at the last look already: it would only make this spin).
+    const auto before = Clock::now();
+    for (const auto& r : readers) {
+      if (const auto due = r.device->next_due(); due && *due > before) next = std::min(next, *due);
+    }
     timer_cv.wait_until(lock, next);
     const auto now = Clock::now();
     for (auto it = parked.begin(); it != parked.end();) {

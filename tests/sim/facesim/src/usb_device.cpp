@@ -1,7 +1,7 @@
 #include "onshi/facesim/usb_device.hpp"
 
+#include <algorithm>
 #include <cerrno>
-#include <set>
 
 namespace onshi::facesim {
 namespace {
@@ -15,13 +15,34 @@ constexpr std::uint8_t kGetConfiguration = 0x08;
 constexpr std::uint8_t kSetConfiguration = 0x09;
 constexpr std::uint8_t kSetInterface = 0x0B;
 constexpr std::uint8_t kCcidAbort = 0x01;
+constexpr std::uint16_t kEndpointHalt = 0x00;  // CLEAR_FEATURE's feature selector (§9.4.1)
 
 bool is_in(std::uint8_t endpoint) { return (endpoint & 0x80) != 0; }
 
+VendorConfig with_serial(VendorConfig vendor, const std::string& serial) {
+  vendor.serial = serial;
+  return vendor;
+}
+
 }  // namespace
 
-UsbDevice::UsbDevice(ReaderIdentity identity, SlotConfig slot)
-    : identity_(std::move(identity)), slot_(slot) {}
+UsbDevice::UsbDevice(ReaderIdentity identity, SlotConfig slot, VendorConfig vendor)
+    : identity_(std::move(identity)),
+      slot_(slot),
+      vendor_(with_serial(std::move(vendor), identity_.serial)) {}
+
+void UsbDevice::insert_card(sim::Card card, Clock::time_point now) {
+  slot_.insert(std::move(card));
+  vendor_.card_placed(now);
+}
+
+void UsbDevice::remove_card(Clock::time_point now) {
+  slot_.remove();
+  vendor_.card_removed(now);
+}
+
+// The vendor side queues card events only while a host holds its interface.
+void UsbDevice::note_claims() { vendor_.set_host_listening(claims_.contains(kVendorInterface)); }
 
 std::optional<unsigned> UsbDevice::interface_of(std::uint8_t endpoint) const {
   switch (endpoint) {
@@ -44,6 +65,7 @@ int UsbDevice::claim(ClientId client, unsigned interface) {
   const auto it = claims_.find(interface);
   if (it != claims_.end()) return it->second == client ? 0 : -EBUSY;  // as the kernel: one owner
   claims_[interface] = client;
+  note_claims();
   return 0;
 }
 
@@ -52,6 +74,7 @@ int UsbDevice::release(ClientId client, unsigned interface) {
   const auto it = claims_.find(interface);
   if (it == claims_.end() || it->second != client) return -EINVAL;
   claims_.erase(it);
+  note_claims();
   return 0;
 }
 
@@ -69,6 +92,7 @@ UrbCompletion UsbDevice::control(const UrbSubmission& urb) {
   const std::uint8_t request_type = urb.buffer[0];
   const std::uint8_t request = urb.buffer[1];
   const std::uint16_t value = static_cast<std::uint16_t>(urb.buffer[2] | (urb.buffer[3] << 8));
+  const std::uint8_t index_low = urb.buffer[4];
   const std::uint16_t length = static_cast<std::uint16_t>(urb.buffer[6] | (urb.buffer[7] << 8));
   std::optional<Bytes> answer;
   if (request_type == 0x80 && request == kGetDescriptor) {
@@ -83,8 +107,10 @@ UrbCompletion UsbDevice::control(const UrbSubmission& urb) {
     answer = Bytes{0x01};
   } else if ((request_type == 0x00 && request == kSetConfiguration) ||
              (request_type == 0x01 && request == kSetInterface) ||
-             (request_type == 0x02 && request == kClearFeature) ||
              (request_type == 0x21 && request == kCcidAbort)) {
+    answer = Bytes{};
+  } else if (request_type == 0x02 && request == kClearFeature) {
+    if (value == kEndpointHalt) (void)clear_halt(index_low);
     answer = Bytes{};
   }
   if (!answer) {
@@ -117,24 +143,23 @@ int UsbDevice::submit(UrbSubmission urb, Clock::time_point now) {
     waiting_.push_back(std::move(urb));
     return 0;
   }
+  if (halted(urb.endpoint)) {
+    ++stats_.stalls;  // the data never reaches the device
+    done_[urb.client].push_back({urb.address, -EPIPE, 0, {}, false, urb.opaque});
+    return 0;
+  }
   if (urb.endpoint == kCcidBulkOut) {
     slot_.handle(urb.buffer, now);
   } else {
     ++stats_.vendor_out;
-    vendor_in_.push_back(urb.buffer);  // the echo of the placeholder vendor interface
+    vendor_.handle(urb.buffer, now);
   }
   done_[urb.client].push_back({urb.address, 0, urb.buffer.size(), {}, false, urb.opaque});
   return 0;
 }
 
+// `take` false: whether there is data (an empty Bytes), without taking it.
 std::optional<Bytes> UsbDevice::data_for(std::uint8_t endpoint, Clock::time_point now, bool take) {
-  auto from_queue = [take](std::deque<Bytes>& q) -> std::optional<Bytes> {
-    if (q.empty()) return std::nullopt;
-    if (!take) return Bytes{};
-    Bytes b = std::move(q.front());
-    q.pop_front();
-    return b;
-  };
   switch (endpoint) {
     case kCcidBulkIn:
       if (!take) {
@@ -146,9 +171,14 @@ std::optional<Bytes> UsbDevice::data_for(std::uint8_t endpoint, Clock::time_poin
       if (!take) return slot_.notification_pending() ? std::optional<Bytes>(Bytes{}) : std::nullopt;
       return slot_.take_notification();
     case kVendorBulkIn:
-      return from_queue(vendor_in_);
+      if (!take) return vendor_.reply_pending() ? std::optional<Bytes>(Bytes{}) : std::nullopt;
+      return vendor_.take_reply();
     case kVendorInterruptIn:
-      return from_queue(vendor_events_);
+      if (!take) {
+        const auto due = vendor_.next_event_due();
+        return due && *due <= now ? std::optional<Bytes>(Bytes{}) : std::nullopt;
+      }
+      return vendor_.take_event(now);
     default:
       return std::nullopt;
   }
@@ -161,6 +191,12 @@ std::optional<UrbCompletion> UsbDevice::reap(ClientId client, Clock::time_point 
     std::set<std::uint8_t> seen;
     for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
       if (!seen.insert(it->endpoint).second || it->client != client) continue;
+      if (halted(it->endpoint)) {
+        ++stats_.stalls;  // a halted endpoint answers STALL at once; its data stays queued
+        done.push_back({it->address, -EPIPE, 0, {}, false, it->opaque});
+        waiting_.erase(it);
+        break;
+      }
       auto data = data_for(it->endpoint, now, true);
       if (!data) continue;
       UrbCompletion c{it->address, 0, data->size(), std::move(*data), false, it->opaque};
@@ -190,12 +226,34 @@ bool UsbDevice::has_completion(ClientId client, Clock::time_point now) const {
   std::set<std::uint8_t> seen;
   for (const auto& urb : waiting_) {
     if (!seen.insert(urb.endpoint).second || urb.client != client) continue;
+    if (halted(urb.endpoint)) return true;
     if (const_cast<UsbDevice*>(this)->data_for(urb.endpoint, now, false)) return true;
   }
   return false;
 }
 
-std::optional<Clock::time_point> UsbDevice::next_due() const { return slot_.next_reply_due(); }
+std::optional<Clock::time_point> UsbDevice::next_due() const {
+  const auto reply = slot_.next_reply_due();
+  const auto event = vendor_.next_event_due();
+  if (reply && event) return std::min(*reply, *event);
+  return reply ? reply : event;
+}
+
+int UsbDevice::halt(std::uint8_t endpoint) {
+  if (!plugged_) return -ENODEV;
+  if (!interface_of(endpoint)) return -ENOENT;
+  halted_.insert(endpoint);
+  return 0;
+}
+
+int UsbDevice::clear_halt(std::uint8_t endpoint) {
+  if (!plugged_) return -ENODEV;
+  if (!interface_of(endpoint)) return -ENOENT;  // as usbfs's findintfep
+  halted_.erase(endpoint);
+  return 0;
+}
+
+void UsbDevice::bus_reset() { halted_.clear(); }
 
 int UsbDevice::discard(ClientId client, std::uint64_t address) {
   if (!plugged_) return -ENODEV;
@@ -223,6 +281,7 @@ std::vector<void*> UsbDevice::drop_client(ClientId client) {
       ++it;
     }
   }
+  note_claims();
   if (const auto it = done_.find(client); it != done_.end()) {
     for (const auto& c : it->second) freed.push_back(c.opaque);
     done_.erase(it);
@@ -236,8 +295,8 @@ void UsbDevice::unplug() {
   }
   waiting_.clear();
   claims_.clear();
-  vendor_in_.clear();
-  vendor_events_.clear();
+  halted_.clear();
+  vendor_.unplugged();  // silently: the host learns of the unplug from USB
   plugged_ = false;
 }
 
@@ -249,9 +308,12 @@ std::vector<void*> UsbDevice::plug() {
   done_.clear();
   plugged_ = true;
   slot_.plugged();
+  vendor_.plugged(slot_.present());
   return freed;
 }
 
-void UsbDevice::push_vendor_event(Bytes event) { vendor_events_.push_back(std::move(event)); }
+void UsbDevice::push_vendor_event(Bytes event, Clock::time_point now) {
+  vendor_.inject_event_bytes(std::move(event), now);
+}
 
 }  // namespace onshi::facesim
