@@ -14,6 +14,7 @@ RUNTIME_PACKAGES=(
   # PC/SC, USB, crypto, storage, service manager
   pcscd libccid libpcsclite-dev libusb-1.0-0-dev libssl-dev openssl libsqlite3-dev
   libsystemd-dev systemd
+  acl  # setfacl, run by the face readers' udev rule (udev/README.md)
   # header libraries
   libboost-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libpugixml-dev libfmt-dev
 )
@@ -23,6 +24,7 @@ TEST_PACKAGES=(
   vsmartcard-vpcd opensc pcsc-tools
   # USB emulation
   umockdev libumockdev-dev usbutils
+  udev  # udevadm test, for udev/'s udev_udevadm_tests
   # test frameworks and tools
   googletest libgtest-dev libgmock-dev libyaml-cpp-dev curl
   # fuzzing and the second compiler

@@ -20,7 +20,21 @@ void check_invariants(const onshi::config::Config& config) {
   if (config.readers.allow_virtual && !config.test_mode) std::abort();
   if (config.upstream.configured() && !config.test_mode && config.upstream.pins.size() < 2)
     std::abort();
-  if (config.face_reader.vid.has_value() != config.face_reader.pid.has_value()) std::abort();
+  for (const auto& face_reader : config.face_readers) {
+    if (face_reader.vid.has_value() != face_reader.pid.has_value()) std::abort();
+    // Several readers are told apart by serial: each has one, and no two are the same.
+    if (config.face_readers.size() > 1 && !face_reader.serial) std::abort();
+    if (config.institutions.size() > 1 && !face_reader.institution) std::abort();
+    if (face_reader.institution && config.institution(*face_reader.institution) == nullptr)
+      std::abort();
+  }
+  for (std::size_t i = 0; i < config.face_readers.size(); ++i) {
+    for (std::size_t j = i + 1; j < config.face_readers.size(); ++j) {
+      if (config.face_readers[i].serial &&
+          config.face_readers[i].serial == config.face_readers[j].serial)
+        std::abort();
+    }
+  }
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ Config read_config(const toml::table& document, Problems& problems) {
   read_api(root, config.api);
   read_upstream(root, config.upstream, facts);
   read_readers(root, config.readers, facts);
-  read_face_reader(root, config.face_reader, facts);
+  read_face_readers(root, config.face_readers, facts);
   read_log(root, config.log);
   root.reject_unknown_keys();
   return config;

@@ -141,11 +141,22 @@ void read_readers(TableReader& root, Readers& readers, const Facts& facts) {
   reader.reject_unknown_keys();
 }
 
-void read_face_reader(TableReader& root, FaceReader& face_reader, const Facts& facts) {
-  const toml::table* table = root.table("face_reader");
-  if (table == nullptr) return;
-  TableReader reader(*table, root.path_of("face_reader"), position_of(*table), root.problems());
-  if (auto serial = reader.string("serial", text_problem)) face_reader.serial = serial->value;
+namespace {
+
+// One face reader's table. Its serial, when readable, goes to `serial` for the checks across
+// readers.
+FaceReader read_face_reader(TableReader& reader, std::size_t reader_count, const Facts& facts,
+                            std::optional<Located<std::string>>& serial) {
+  FaceReader face_reader;
+  serial = reader.string("serial", text_problem);
+  if (serial) face_reader.serial = serial->value;
+  // Several readers are told apart by their USB serial number only.
+  if (reader_count > 1 && !reader.contains("serial")) {
+    reader.problems().add(reader.path_of("serial"), reader.where(),
+                          fmt::format("required when more than one face reader is configured "
+                                      "(there are {}): it tells the readers apart",
+                                      reader_count));
+  }
   if (auto vid = reader.integer("vid", 0, 0xFFFF)) {
     face_reader.vid = static_cast<std::uint16_t>(vid->value);
   }
@@ -162,17 +173,60 @@ void read_face_reader(TableReader& root, FaceReader& face_reader, const Facts& f
         fmt::format("vid and pid must be given together ({} is missing)", reader.path_of(missing)));
   }
   const auto institution = reader.string("institution", institution_code_check);
+  const auto& codes = facts.institution_codes;
   if (institution) {
     face_reader.institution = institution->value;
-    const auto& codes = facts.institution_codes;
     if (codes && std::find(codes->begin(), codes->end(), institution->value) == codes->end()) {
       reader.problems().add(
           institution->path, institution->where,
           fmt::format("is not the code of a configured institution (configured: {})",
                       fmt::join(*codes, ", ")));
     }
+  } else if (codes && !reader.contains("institution")) {
+    // Each reader serves one institution; with one configured it can only be that one, with
+    // several nothing tells which (a code listed twice is reported at the institutions).
+    std::vector<std::string> distinct = *codes;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    if (distinct.size() > 1) {
+      reader.problems().add(
+          reader.path_of("institution"), reader.where(),
+          fmt::format("required when more than one institution is configured: which institution "
+                      "does this reader serve? (configured: {})",
+                      fmt::join(*codes, ", ")));
+    }
   }
   reader.reject_unknown_keys();
+  return face_reader;
+}
+
+// Reports each serial equal to an earlier one, at the later one, naming both.
+void report_duplicate_serials(const std::vector<Located<std::string>>& serials,
+                              Problems& problems) {
+  std::unordered_map<std::string_view, const Located<std::string>*> first;
+  for (const auto& serial : serials) {
+    const auto [earlier, inserted] = first.emplace(serial.value, &serial);
+    if (inserted) continue;
+    const Located<std::string>& other = *earlier->second;
+    problems.add(serial.path, serial.where,
+                 fmt::format("{} is also {} (line {}); each face reader needs its own serial",
+                             in_quotes(serial.value), other.path, other.where.line));
+  }
+}
+
+}  // namespace
+
+void read_face_readers(TableReader& root, std::vector<FaceReader>& face_readers,
+                       const Facts& facts) {
+  const auto tables = root.table_or_tables("face_reader");
+  std::vector<Located<std::string>> serials;
+  for (const auto& table : tables) {
+    TableReader reader(*table.value, table.path, table.where, root.problems());
+    std::optional<Located<std::string>> serial;
+    face_readers.push_back(read_face_reader(reader, tables.size(), facts, serial));
+    if (serial) serials.push_back(std::move(*serial));
+  }
+  report_duplicate_serials(serials, root.problems());
 }
 
 void read_log(TableReader& root, Logging& logging) {

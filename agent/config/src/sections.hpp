@@ -25,7 +25,9 @@ void read_api(TableReader& root, Api& api);
 void read_certificates(TableReader& root, Certificates& certificates);
 void read_upstream(TableReader& root, Upstream& upstream, const Facts& facts);
 void read_readers(TableReader& root, Readers& readers, const Facts& facts);
-void read_face_reader(TableReader& root, FaceReader& face_reader, const Facts& facts);
+// [face_reader] (one reader) or [[face_reader]] (one entry per reader), in document order.
+void read_face_readers(TableReader& root, std::vector<FaceReader>& face_readers,
+                       const Facts& facts);
 void read_log(TableReader& root, Logging& logging);
 
 }  // namespace onshi::config::detail

@@ -219,6 +219,33 @@ const toml::array* TableReader::tables(std::string_view key, Need need) {
   return array;
 }
 
+std::vector<Located<const toml::table*>> TableReader::table_or_tables(std::string_view key) {
+  std::vector<Located<const toml::table*>> out;
+  const toml::node* node = find(key, Need::optional);
+  if (node == nullptr) return out;
+  if (const auto* table = node->as_table()) {
+    out.push_back(Located<const toml::table*>{table, path_of(key), position_of(*table)});
+    return out;
+  }
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    wrong_type(key, *node,
+               fmt::format("a table ([{0}]) or an array of tables ([[{0}]])", path_of(key)));
+    return out;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = (*array)[i];
+    const std::string path = index_path(path_of(key), i);
+    if (const auto* table = element.as_table()) {
+      out.push_back(Located<const toml::table*>{table, path, position_of(*table)});
+    } else {
+      problems_.add(path, position_of(element),
+                    fmt::format("expected a table, got {}", type_name(element.type())));
+    }
+  }
+  return out;
+}
+
 void TableReader::reject_unknown_keys() {
   for (const auto& [key, node] : table_) {
     const std::string_view name = key.str();

@@ -51,6 +51,11 @@ class TableReader {
   // An array of tables ([[key]]); nullptr when missing or not an array. Elements that are not
   // tables are reported here and come back as nullptr from as_table().
   const toml::array* tables(std::string_view key, Need need);
+  // A section that may be given once ([key]) or several times ([[key]], or an inline array of
+  // tables): each table with its path ("key" for the single table, "key[i]" for an array's) and
+  // position, in document order. Empty when missing or of another type; elements that are not
+  // tables are reported and left out (the others keep their index).
+  std::vector<Located<const toml::table*>> table_or_tables(std::string_view key);
 
   // Whether the key is present at all, whatever its type; also declares it part of the schema.
   bool contains(std::string_view key);

@@ -63,11 +63,45 @@ TEST_F(LoadConfigFile, ExampleLoadsWithItsValues) {
   EXPECT_THAT(c.readers.include, ElementsAre("SONY FeliCa Port/PaSoRi"));
   EXPECT_THAT(c.readers.exclude, ElementsAre("Virtual PCD"));
   EXPECT_FALSE(c.readers.allow_virtual);
-  EXPECT_EQ(c.face_reader.serial, "FR0012345");
-  EXPECT_EQ(c.face_reader.vid, 0x1234);
-  EXPECT_EQ(c.face_reader.pid, 0x5678);
-  EXPECT_EQ(c.face_reader.institution, "2714206386");
+  ASSERT_EQ(c.face_readers.size(), 1u);
+  EXPECT_EQ(c.face_readers[0].serial, "FR0012345");
+  EXPECT_EQ(c.face_readers[0].vid, 0x1234);
+  EXPECT_EQ(c.face_readers[0].pid, 0x5678);
+  EXPECT_EQ(c.face_readers[0].institution, "2714206386");
   EXPECT_EQ(c.log.level, log::Level::info);
+}
+
+// The example's commented [[face_reader]] block, swapped in for its [face_reader] table, is valid.
+TEST_F(LoadConfigFile, ExampleSeveralFaceReadersParse) {
+  std::ifstream in(ONSHI_CONFIG_EXAMPLE, std::ios::binary);
+  std::string text;
+  std::string line;
+  bool in_table = false;  // the [face_reader] table, up to the blank line after it
+  bool in_block = false;  // the commented block, after its introduction
+  while (std::getline(in, line)) {
+    if (line == "[face_reader]") in_table = true;
+    if (in_table) {
+      in_table = !line.empty();
+      continue;
+    }
+    if (line.starts_with("#   [[face_reader]]")) in_block = true;
+    if (in_block && line.starts_with("#")) {
+      line = line.size() > 4 ? line.substr(4) : "";
+    } else {
+      in_block = false;
+    }
+    text += line + "\n";
+  }
+  ASSERT_FALSE(in_table);
+  const std::string path = write("several.toml", text).string();
+  auto result = load_config_file(path);
+  ASSERT_TRUE(result) << result.error().to_string();
+  ASSERT_EQ(result->face_readers.size(), 2u);
+  EXPECT_EQ(result->face_readers[0].serial, "FR0012345");
+  EXPECT_EQ(result->face_readers[0].institution, "2714206386");
+  EXPECT_EQ(result->face_readers[1].serial, "FR0067890");
+  EXPECT_EQ(result->face_readers[1].vid, 0x1234);
+  EXPECT_EQ(result->face_readers[1].institution, "2734206382");
 }
 
 // The example promises every key of the schema. Keys it has but the schema lacks would already

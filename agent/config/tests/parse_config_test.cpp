@@ -65,10 +65,12 @@ void expect_defaults(const Config& c) {
   EXPECT_TRUE(c.readers.include.empty());
   EXPECT_TRUE(c.readers.exclude.empty());
   EXPECT_FALSE(c.readers.allow_virtual);
-  EXPECT_FALSE(c.face_reader.serial);
-  EXPECT_FALSE(c.face_reader.vid);
-  EXPECT_FALSE(c.face_reader.pid);
-  EXPECT_FALSE(c.face_reader.institution);
+  for (const auto& face_reader : c.face_readers) {
+    EXPECT_FALSE(face_reader.serial);
+    EXPECT_FALSE(face_reader.vid);
+    EXPECT_FALSE(face_reader.pid);
+    EXPECT_FALSE(face_reader.institution);
+  }
   EXPECT_EQ(c.log.level, log::Level::info);
 }
 
@@ -78,11 +80,14 @@ TEST(ParseConfig, MinimalFileGetsDefaults) {
   ASSERT_EQ(c.institutions.size(), 1u);
   EXPECT_EQ(c.institutions[0].code, "0110113719");
   EXPECT_EQ(c.institutions[0].name, "テスト医院");
+  EXPECT_TRUE(c.face_readers.empty());
   expect_defaults(c);
 }
 
 TEST(ParseConfig, EmptySectionsKeepDefaults) {
-  expect_defaults(parsed(doc("", "[api]\n[upstream]\n[readers]\n[face_reader]\n[log]\n")));
+  const Config c = parsed(doc("", "[api]\n[upstream]\n[readers]\n[face_reader]\n[log]\n"));
+  EXPECT_EQ(c.face_readers.size(), 1u);  // a reader with nothing said about it
+  expect_defaults(c);
 }
 
 TEST(ParseConfig, ReadsEveryValue) {
@@ -140,10 +145,11 @@ TEST(ParseConfig, ReadsEveryValue) {
   EXPECT_THAT(c.readers.include, ElementsAre("PaSoRi"));
   EXPECT_THAT(c.readers.exclude, ElementsAre("Virtual", "Other"));
   EXPECT_TRUE(c.readers.allow_virtual);
-  EXPECT_EQ(c.face_reader.serial, "S1");
-  EXPECT_EQ(c.face_reader.vid, 0x054C);
-  EXPECT_EQ(c.face_reader.pid, 0);
-  EXPECT_EQ(c.face_reader.institution, "0110113719");
+  ASSERT_EQ(c.face_readers.size(), 1u);
+  EXPECT_EQ(c.face_readers[0].serial, "S1");
+  EXPECT_EQ(c.face_readers[0].vid, 0x054C);
+  EXPECT_EQ(c.face_readers[0].pid, 0);
+  EXPECT_EQ(c.face_readers[0].institution, "0110113719");
   EXPECT_EQ(c.log.level, log::Level::debug);
 }
 
@@ -483,9 +489,143 @@ TEST(ParseConfig, FaceReaderInstitutionMustBeConfigured) {
       doc("", "[face_reader]\ninstitution = \"2714206387\"\n"),
       "test.toml: face_reader.institution (line 6): is not a valid 医療機関コード: check "
       "digit is 7 but should be 6");
-  EXPECT_EQ(
-      parsed(doc("", "[face_reader]\ninstitution = \"0110113719\"\n")).face_reader.institution,
-      "0110113719");
+  const Config c = parsed(doc("", "[face_reader]\ninstitution = \"0110113719\"\n"));
+  ASSERT_EQ(c.face_readers.size(), 1u);
+  EXPECT_EQ(c.face_readers[0].institution, "0110113719");
+}
+
+// A second institution, on lines 5-7: what a test appends to this starts on line 8.
+std::string two_institutions(std::string_view tables) {
+  return doc("", "[[institutions]]\ncode = \"2714206386\"\nname = \"b\"\n" + std::string(tables));
+}
+
+TEST(ParseConfig, SingleFaceReaderTableIsOneEntry) {
+  const Config c = parsed(doc("", "[face_reader]\nserial = \"S1\"\n"));
+  ASSERT_EQ(c.face_readers.size(), 1u);
+  EXPECT_EQ(c.face_readers[0].serial, "S1");
+  EXPECT_FALSE(c.face_readers[0].institution);  // optional with one institution
+  EXPECT_FALSE(c.face_readers[0].vid);
+  // A single reader needs no serial: the only one connected is used.
+  EXPECT_EQ(parsed(doc("", "[face_reader]\n")).face_readers.size(), 1u);
+  // One [[face_reader]] entry is the same as the table.
+  const Config one = parsed(doc("", "[[face_reader]]\nvid = 1\npid = 2\n"));
+  ASSERT_EQ(one.face_readers.size(), 1u);
+  EXPECT_FALSE(one.face_readers[0].serial);
+  EXPECT_EQ(one.face_readers[0].vid, 1);
+  EXPECT_EQ(one.face_readers[0].pid, 2);
+}
+
+TEST(ParseConfig, SeveralFaceReadersInDocumentOrder) {
+  const Config c =
+      parsed(two_institutions("[[face_reader]]\nserial = \"FR2\"\ninstitution = \"2714206386\"\n"
+                              "[[face_reader]]\nserial = \"FR1\"\nvid = 0x1234\npid = 0x5678\n"
+                              "institution = \"0110113719\"\n"
+                              "[[face_reader]]\nserial = \"FR3\"\ninstitution = \"2714206386\"\n"));
+  ASSERT_EQ(c.face_readers.size(), 3u);
+  EXPECT_EQ(c.face_readers[0].serial, "FR2");
+  EXPECT_EQ(c.face_readers[0].institution, "2714206386");
+  EXPECT_FALSE(c.face_readers[0].vid);
+  EXPECT_EQ(c.face_readers[1].serial, "FR1");
+  EXPECT_EQ(c.face_readers[1].vid, 0x1234);
+  EXPECT_EQ(c.face_readers[1].pid, 0x5678);
+  EXPECT_EQ(c.face_readers[1].institution, "0110113719");
+  // Two readers may serve the same institution.
+  EXPECT_EQ(c.face_readers[2].serial, "FR3");
+  EXPECT_EQ(c.face_readers[2].institution, "2714206386");
+  // An inline array of tables is the same thing.
+  const Config inline_form =
+      parsed(doc("face_reader = [{ serial = \"A\" }, { serial = \"B\", vid = 1, pid = 2 }]\n"));
+  ASSERT_EQ(inline_form.face_readers.size(), 2u);
+  EXPECT_EQ(inline_form.face_readers[0].serial, "A");
+  EXPECT_EQ(inline_form.face_readers[1].serial, "B");
+  // An empty array is no reader at all.
+  EXPECT_TRUE(parsed("face_reader = []\n" + doc("")).face_readers.empty());
+}
+
+TEST(ParseConfig, FaceReaderSerialsMustDiffer) {
+  expect_invalid(doc("",
+                     "[[face_reader]]\nserial = \"FR1\"\n"
+                     "[[face_reader]]\nserial = \"FR2\"\n"
+                     "[[face_reader]]\nserial = \"FR1\"\n"),
+                 "test.toml: face_reader[2].serial (line 10): \"FR1\" is also "
+                 "face_reader[0].serial (line 6); each face reader needs its own serial");
+}
+
+TEST(ParseConfig, SeveralFaceReadersNeedSerials) {
+  expect_invalid(doc("",
+                     "[[face_reader]]\nserial = \"FR1\"\n"
+                     "[[face_reader]]\nvid = 1\npid = 2\n"),
+                 "test.toml: face_reader[1].serial (line 7): required when more than one face "
+                 "reader is configured (there are 2): it tells the readers apart");
+  // Reported at the first entry without one.
+  expect_invalid(doc("", "[[face_reader]]\n[[face_reader]]\nserial = \"FR1\"\n"),
+                 "test.toml: face_reader[0].serial (line 5): required when more than one face "
+                 "reader is configured (there are 2): it tells the readers apart");
+}
+
+TEST(ParseConfig, FaceReaderInstitutionRequiredWithSeveralInstitutions) {
+  expect_invalid(two_institutions("[face_reader]\nserial = \"FR1\"\n"),
+                 "test.toml: face_reader.institution (line 8): required when more than one "
+                 "institution is configured: which institution does this reader serve? "
+                 "(configured: 0110113719, 2714206386)");
+  expect_invalid(
+      two_institutions("[[face_reader]]\nserial = \"FR1\"\ninstitution = \"2714206386\"\n"
+                       "[[face_reader]]\nserial = \"FR2\"\n"),
+      "test.toml: face_reader[1].institution (line 11): required when more than one "
+      "institution is configured: which institution does this reader serve? "
+      "(configured: 0110113719, 2714206386)");
+  // Not with a single institution.
+  EXPECT_EQ(parsed(doc("",
+                       "[[face_reader]]\nserial = \"FR1\"\n[[face_reader]]\nserial = "
+                       "\"FR2\"\n"))
+                .face_readers.size(),
+            2u);
+  // A code listed twice is one mistake, reported at the institutions, not a second institution.
+  expect_invalid(
+      "terminal_name = \"a\"\n[face_reader]\n"
+      "[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n"
+      "[[institutions]]\ncode = \"0110113719\"\nname = \"y\"\n",
+      "test.toml: institutions[1].code (line 7): duplicate of institutions[0].code");
+  // An invalid code makes the number of institutions unknown: no follow-on problem.
+  expect_invalid(
+      "terminal_name = \"a\"\n[face_reader]\n"
+      "[[institutions]]\ncode = \"0110113719\"\nname = \"x\"\n"
+      "[[institutions]]\ncode = \"2714206387\"\nname = \"y\"\n",
+      "test.toml: institutions[1].code (line 7): is not a valid 医療機関コード: check "
+      "digit is 7 but should be 6");
+}
+
+TEST(ParseConfig, FaceReaderEntryErrorsNameTheEntry) {
+  const std::string first = "[[face_reader]]\nserial = \"FR1\"\n";
+  expect_invalid(
+      doc("", first + "[[face_reader]]\nserial = \"FR2\"\ninstitution = \"2714206386\"\n"),
+      "test.toml: face_reader[1].institution (line 9): is not the code of a configured "
+      "institution (configured: 0110113719)");
+  expect_invalid(doc("", first + "[[face_reader]]\nserial = \"FR2\"\nvid = 1\n"),
+                 "test.toml: face_reader[1].vid (line 9): vid and pid must be given together "
+                 "(face_reader[1].pid is missing)");
+  expect_invalid(doc("", first + "[[face_reader]]\nserial = \"\"\n"),
+                 "test.toml: face_reader[1].serial (line 8): must not be empty");
+  expect_invalid(doc("", first + "[[face_reader]]\nserial = 7\n"),
+                 "test.toml: face_reader[1].serial (line 8): expected a string, got an integer");
+}
+
+TEST(ParseConfig, FaceReaderEntryRejectsUnknownKeys) {
+  expect_invalid(doc("",
+                     "[[face_reader]]\nserial = \"FR1\"\n[[face_reader]]\nserial = \"FR2\"\n"
+                     "institutoin = \"0110113719\"\n"),
+                 "test.toml: face_reader[1].institutoin (line 9): unknown key (did you mean "
+                 "face_reader[1].institution?)");
+  expect_invalid(doc("", "[[face_reader]]\nserial = \"FR1\"\nmodel = \"x\"\n"),
+                 "test.toml: face_reader[0].model (line 7): unknown key");
+}
+
+TEST(ParseConfig, FaceReaderMustBeATableOrTables) {
+  expect_invalid("face_reader = 1\n" + doc(""),
+                 "test.toml: face_reader (line 1): expected a table ([face_reader]) or an array "
+                 "of tables ([[face_reader]]), got an integer");
+  expect_invalid("face_reader = [{ serial = \"A\" }, \"B\"]\n" + doc(""),
+                 "test.toml: face_reader[1] (line 1): expected a table, got a string");
 }
 
 // ---- unknown keys ------------------------------------------------------------------------------

@@ -78,7 +78,10 @@ struct Readers {
   bool allow_virtual = false;  // only accepted together with test_mode
 };
 
-// [face_reader]: the USB face-recognition card reader. vid and pid come together or not at all.
+// One face-recognition card reader (USB), from [face_reader] (a single reader) or one
+// [[face_reader]] entry each. vid and pid come together or not at all. Each reader serves one
+// medical institution: `institution` is one of the configured codes, required when more than one
+// institution is configured. With more than one reader each has a serial, and serials are unique.
 struct FaceReader {
   std::optional<std::string> serial;
   std::optional<std::uint16_t> vid;
@@ -100,7 +103,7 @@ struct Config {
   Api api;
   Upstream upstream;
   Readers readers;
-  FaceReader face_reader;
+  std::vector<FaceReader> face_readers;  // in document order; empty without [face_reader]
   Logging log;
 
   std::filesystem::path certificate_store() const { return state_dir / "certs"; }
