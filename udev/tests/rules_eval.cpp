@@ -77,7 +77,10 @@ void validate(const Key& k, std::string_view file, int line) {
       reject(file, line, "TEST is only modelled for paths relative to the device");
   } else if (k.name == "TAG") {
     attr(false);
-    ops({Op::match, Op::nomatch, Op::assign, Op::add, Op::remove});
+    // Since systemd 247 tags are sticky: -= drops a tag from CURRENT_TAGS only, and a later
+    // TAG=="..." still matches it (udev/README.md, "uaccess"). Not modelled, so refused.
+    if (k.op == Op::remove) reject(file, line, "TAG-= is not modelled (sticky tags)");
+    ops({Op::match, Op::nomatch, Op::assign, Op::add});
   } else if (k.name == "ENV" || k.name == "ATTR") {
     attr(true);
     ops({Op::match, Op::nomatch, Op::assign});
@@ -330,13 +333,8 @@ Outcome evaluate(std::vector<RulesFile> files, Device device) {
           out.run.push_back(value);
         } else if (k.name == "TAG") {
           if (k.op == Op::assign) d.tags.clear();
-          if (k.op == Op::remove) {
-            d.tags.erase(value);
-            key = "TAG-";
-          } else {
-            d.tags.insert(value);
-            key = "TAG+";
-          }
+          d.tags.insert(value);
+          key = "TAG+";
         } else if (k.name == "ENV") {
           key = fmt::format("ENV{{{}}}", k.attr);
           if (value.empty()) {

@@ -7,8 +7,8 @@
 //
 // Subset: match keys ACTION SUBSYSTEM TAG ENV{} ATTR{} ATTRS{} TEST (== and !=; ATTRS only ==),
 // patterns with * ? and | alternatives; assignments GROUP MODE OWNER (=), ENV{} ATTR{} (=),
-// TAG (= += -=), RUN (= +=, plain or {program}), GOTO, LABEL; substitutions $devnode, $env{X};
-// comments and backslash continuation lines.
+// TAG (= +=; -= is refused: tags are sticky), RUN (= +=, plain or {program}), GOTO, LABEL;
+// substitutions $devnode, $env{X}; comments and backslash continuation lines.
 #pragma once
 
 #include <filesystem>
@@ -64,7 +64,7 @@ struct Device {
 struct Effect {
   std::string file;
   int line = 0;
-  std::string key;  // "GROUP", "MODE", "OWNER", "RUN", "TAG+", "TAG-", "ENV{X}", "ATTR{x}"
+  std::string key;  // "GROUP", "MODE", "OWNER", "RUN", "TAG+", "ENV{X}", "ATTR{x}"
   std::string value;
   bool operator==(const Effect&) const = default;
 };

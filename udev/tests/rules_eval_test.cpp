@@ -30,6 +30,7 @@ TEST(UdevRulesEval, RejectsWhatItDoesNotModel) {
       {R"(RUN+="/bin/echo %k")", "unsupported substitution"},
       {R"(RUN+="/bin/echo $kernel")", "unsupported substitution"},
       {R"(RUN{builtin}+="uaccess")", "RUN{builtin} is not modelled"},
+      {R"(TAG-="uaccess")", "TAG-= is not modelled"},
       {R"(GROUP="$env{G}")", "GROUP needs a plain value"},
       {R"(RUN+="/bin/echo \"x\"")", "escapes are not modelled"},
       {R"(ENV{X}=e"a")", "expected a quoted value"},
