@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "onshi/log.hpp"
 
 namespace onshi::driver {
@@ -23,12 +25,16 @@ void SharedStats::count(const DecodedTransfer& d) {
 
 CommandChannel::CommandChannel(CommandPipe& pipe, std::shared_ptr<SharedStats> stats,
                                std::chrono::milliseconds reply_timeout, std::string name)
-    : pipe_(pipe), stats_(std::move(stats)), reply_timeout_(reply_timeout), name_(std::move(name)) {}
+    : pipe_(pipe),
+      stats_(std::move(stats)),
+      reply_timeout_(reply_timeout),
+      name_(std::move(name)) {}
 
 Result<std::optional<Frame>> CommandChannel::await_reply(MessageType command, std::uint8_t seq) {
   const auto deadline = Clock::now() + reply_timeout_;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return std::optional<Frame>{};
     ONSHI_TRY_ASSIGN(auto bytes, pipe_.receive(left));
     if (!bytes) return std::optional<Frame>{};
@@ -43,11 +49,16 @@ Result<std::optional<Frame>> CommandChannel::await_reply(MessageType command, st
       if (reply && f.seq == seq) return std::optional<Frame>(f);
       // A late reply to an earlier command (libfido2 #917's off-by-one), or a frame that has no
       // business on bulk IN: dropped, counted, and the wait goes on.
-      stats_->update([&](LinkStats& s) { ++(reply || (f.type & 0x80) ? s.stale_replies : s.unexpected_frames); });
+      stats_->update([&](LinkStats& s) {
+        ++(reply || (f.type & 0x80) ? s.stale_replies : s.unexpected_frames);
+      });
     }
-    // A reply that came corrupted will not come again by waiting: ask for it again now (the
-    // device replays it, §4.1).
-    if (decoded.frames.empty() && !decoded.reports.empty()) return std::optional<Frame>{};
+    // A reply that came damaged will not come again by waiting: ask for it again now (the device
+    // replays it, §4.1). Bytes that were never a frame (garbage) are no reply: wait on.
+    const bool damaged =
+        std::any_of(decoded.reports.begin(), decoded.reports.end(),
+                    [](const FrameReport& r) { return r.fault != FrameFault::garbage; });
+    if (decoded.frames.empty() && damaged) return std::optional<Frame>{};
   }
 }
 
@@ -88,9 +99,10 @@ Result<Bytes> CommandChannel::transact(MessageType command, ByteView payload) {
       attempt = -1;
       continue;
     }
-    Error e{Errc::face_reader_refused,
-            fmt::format("{}: the reader refused {}: {}", name_, name_of(command), nak_name(nak.code)),
-            nak.code};
+    Error e{
+        Errc::face_reader_refused,
+        fmt::format("{}: the reader refused {}: {}", name_, name_of(command), nak_name(nak.code)),
+        nak.code};
     return fail(std::move(e));
   }
   if (const Status recovered = recover(); !recovered) return recovered.error();
@@ -137,8 +149,9 @@ std::vector<EventInput> EventStream::feed(ByteView transfer) {
     if (last_seq_ && f.seq != static_cast<std::uint8_t>(*last_seq_ + 1)) {
       const unsigned lost = static_cast<std::uint8_t>(f.seq - *last_seq_ - 1);
       stats_->update([&](LinkStats& s) { s.events_lost += lost; });
-      out.push_back({std::nullopt, fmt::format("{} event(s) lost before event {} (§6.1)", lost, f.seq),
-                     false, false});
+      out.push_back({std::nullopt,
+                     fmt::format("{} event(s) lost before event {} (§6.1)", lost, f.seq), false,
+                     false});
     }
     last_seq_ = f.seq;
     auto event = decode_event(f);

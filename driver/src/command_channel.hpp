@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "onshi/driver/link_stats.hpp"
 #include "onshi/driver/frame.hpp"
+#include "onshi/driver/link_stats.hpp"
 #include "onshi/driver/messages.hpp"
 
 namespace onshi::driver {

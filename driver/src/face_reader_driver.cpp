@@ -23,12 +23,12 @@ namespace {
 constexpr std::string_view kLog = "driver";
 using EventSink = std::function<void(ReaderEvent)>;
 
-class FaceReaderImpl final : public FaceReader, public std::enable_shared_from_this<FaceReaderImpl> {
+class FaceReaderImpl final : public FaceReader,
+                             public std::enable_shared_from_this<FaceReaderImpl> {
  public:
   FaceReaderImpl(boost::asio::io_context& io, std::string serial,
                  std::optional<std::string> institution, EventSink sink,
-                 std::function<void()> rescan,
-                 std::function<void(std::pair<int, int>)> retry_later)
+                 std::function<void()> rescan, std::function<void(std::pair<int, int>)> retry_later)
       : io_(io),
         serial_(std::move(serial)),
         institution_(std::move(institution)),
@@ -107,18 +107,19 @@ class FaceReaderImpl final : public FaceReader, public std::enable_shared_from_t
   }
 
   void async_show_message(std::string text, std::uint16_t seconds, Done done) override {
-    command(std::move(done), [text = std::move(text), seconds](VendorLink& link,
-                                                               const DeviceInfo& info) -> Status {
-      if (!info.has(Feature::show_message))
-        return fail(Errc::face_reader_unsupported,
-                    fmt::format("{} cannot show messages", link.serial()));
-      if (text.size() > kMaxMessageText)
-        return fail(Errc::invalid_argument,
-                    fmt::format("a reader message is at most {} bytes of UTF-8, not {}",
-                                kMaxMessageText, text.size()));
-      ONSHI_TRY(link.transact(MessageType::show_message, show_message_payload(text, seconds)));
-      return {};
-    });
+    command(
+        std::move(done),
+        [text = std::move(text), seconds](VendorLink& link, const DeviceInfo& info) -> Status {
+          if (!info.has(Feature::show_message))
+            return fail(Errc::face_reader_unsupported,
+                        fmt::format("{} cannot show messages", link.serial()));
+          if (text.size() > kMaxMessageText)
+            return fail(Errc::invalid_argument,
+                        fmt::format("a reader message is at most {} bytes of UTF-8, not {}",
+                                    kMaxMessageText, text.size()));
+          ONSHI_TRY(link.transact(MessageType::show_message, show_message_payload(text, seconds)));
+          return {};
+        });
   }
 
   void async_reset(Done done) override {
@@ -292,9 +293,9 @@ class DriverImpl final : public FaceReaderDriver {
 
   Status begin() {
     ONSHI_TRY_ASSIGN(usb_, UsbContext::create(options_.use_hotplug, [this] { rescan(); }));
-    log::info(kLog, "libusb started: {}", usb_->hotplug()
-                                              ? "hot-plug notices, and a scan every few seconds"
-                                              : "no hot-plug on this platform: scanning");
+    log::info(kLog, "libusb started: {}",
+              usb_->hotplug() ? "hot-plug notices, and a scan every few seconds"
+                              : "no hot-plug on this platform: scanning");
     discovery_ = std::thread([this] { run_discovery(); });
     return {};
   }

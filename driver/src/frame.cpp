@@ -39,12 +39,13 @@ Bytes encode_frame(const Frame& frame) {
   const std::size_t n = std::min(frame.payload.size(), kMaxPayload);
   Bytes out;
   out.reserve(kFrameHeaderSize + n + kFrameCrcSize);
-  out.insert(out.end(), {kFrameMagic0, kFrameMagic1, kFrameVersion, frame.type, frame.seq,
-                         frame.flags, static_cast<std::uint8_t>(n),
-                         static_cast<std::uint8_t>(n >> 8)});
+  out.insert(out.end(),
+             {kFrameMagic0, kFrameMagic1, kFrameVersion, frame.type, frame.seq, frame.flags,
+              static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8)});
   out.insert(out.end(), frame.payload.begin(), frame.payload.begin() + static_cast<long>(n));
   const std::uint32_t crc = frame_crc(out);
-  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<std::uint8_t>(crc >> shift));
+  for (int shift = 0; shift < 32; shift += 8)
+    out.push_back(static_cast<std::uint8_t>(crc >> shift));
   return out;
 }
 

@@ -9,24 +9,34 @@ namespace {
 
 using tlv::Tag;
 
-Unexpected malformed(std::string what) {
-  return fail(Errc::face_reader_protocol, std::move(what));
-}
+Unexpected malformed(std::string what) { return fail(Errc::face_reader_protocol, std::move(what)); }
 
 // Device strings end up in logs, JSON answers and onshictl's terminal: keep valid UTF-8 and
-// replace control characters and broken sequences with '?' (nlohmann::json refuses invalid
-// UTF-8, a terminal obeys escape sequences).
+// replace control characters (C0, DEL, C1) and anything that is not UTF-8 (overlongs,
+// surrogates, beyond U+10FFFF) with '?' (nlohmann::json refuses invalid UTF-8, a terminal obeys
+// escape sequences).
 std::string printable(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size();) {
     const auto c = static_cast<unsigned char>(in[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    const std::size_t n = c < 0x80                 ? 1
+                          : c >= 0xC2 && c <= 0xDF ? 2
+                          : (c >> 4) == 0xE        ? 3
+                          : c >= 0xF0 && c <= 0xF4 ? 4
+                                                   : 0;
     bool good = n != 0 && i + n <= in.size();
-    for (std::size_t k = 1; good && k < n; ++k)
-      good = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
-    if (good && n == 2) good = c >= 0xC2;  // overlong
-    if (good && n == 1) good = c >= 0x20 && c != 0x7F;
+    std::uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; good && k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(in[i + k]);
+      good = (cc & 0xC0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (good) {
+      const std::uint32_t min = n == 1 ? 0 : n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+      good = cp >= min && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && cp >= 0x20 &&
+             !(cp >= 0x7F && cp <= 0x9F);
+    }
     if (!good) {
       out.push_back('?');
       ++i;
@@ -48,115 +58,184 @@ Result<T> require(std::optional<T> v, std::string_view message, std::string_view
 
 std::string_view message_type_name(std::uint8_t type) noexcept {
   switch (type) {
-    case 0x01: return "get_info";
-    case 0x02: return "start_session";
-    case 0x03: return "cancel";
-    case 0x04: return "show_message";
-    case 0x05: return "reset";
-    case 0x06: return "get_status";
-    case 0x07: return "identity_result";
-    case 0x81: return "info";
-    case 0x82: return "session_started";
-    case 0x83: return "cancelled";
-    case 0x84: return "message_shown";
-    case 0x85: return "reset_done";
-    case 0x86: return "status";
-    case 0x87: return "identity_noted";
-    case 0xFF: return "nak";
-    case 0x41: return "card_placed";
-    case 0x42: return "card_removed";
-    case 0x43: return "face_result";
-    case 0x44: return "visual_confirmation";
-    case 0x45: return "pin_requested";
-    case 0x46: return "consent_answers";
-    case 0x47: return "operator_cancel";
-    case 0x48: return "session_ended";
-    case 0x4E: return "device_error";
-    default: return "unknown";
+    case 0x01:
+      return "get_info";
+    case 0x02:
+      return "start_session";
+    case 0x03:
+      return "cancel";
+    case 0x04:
+      return "show_message";
+    case 0x05:
+      return "reset";
+    case 0x06:
+      return "get_status";
+    case 0x07:
+      return "identity_result";
+    case 0x81:
+      return "info";
+    case 0x82:
+      return "session_started";
+    case 0x83:
+      return "cancelled";
+    case 0x84:
+      return "message_shown";
+    case 0x85:
+      return "reset_done";
+    case 0x86:
+      return "status";
+    case 0x87:
+      return "identity_noted";
+    case 0xFF:
+      return "nak";
+    case 0x41:
+      return "card_placed";
+    case 0x42:
+      return "card_removed";
+    case 0x43:
+      return "face_result";
+    case 0x44:
+      return "visual_confirmation";
+    case 0x45:
+      return "pin_requested";
+    case 0x46:
+      return "consent_answers";
+    case 0x47:
+      return "operator_cancel";
+    case 0x48:
+      return "session_ended";
+    case 0x4E:
+      return "device_error";
+    default:
+      return "unknown";
   }
 }
 
 std::string_view session_mode_name(SessionMode mode) noexcept {
   switch (mode) {
-    case SessionMode::face: return "face";
-    case SessionMode::pin: return "pin";
-    case SessionMode::face_then_pin: return "face_then_pin";
-    case SessionMode::visual: return "visual";
+    case SessionMode::face:
+      return "face";
+    case SessionMode::pin:
+      return "pin";
+    case SessionMode::face_then_pin:
+      return "face_then_pin";
+    case SessionMode::visual:
+      return "visual";
   }
   return "unknown";
 }
 
 Feature feature_of(SessionMode mode) noexcept {
   switch (mode) {
-    case SessionMode::face: return Feature::face;
-    case SessionMode::pin: return Feature::pin;
-    case SessionMode::face_then_pin: return Feature::face_then_pin;
-    case SessionMode::visual: return Feature::visual;
+    case SessionMode::face:
+      return Feature::face;
+    case SessionMode::pin:
+      return Feature::pin;
+    case SessionMode::face_then_pin:
+      return Feature::face_then_pin;
+    case SessionMode::visual:
+      return Feature::visual;
   }
   return Feature::face;
 }
 
 std::string_view consent_question_name(ConsentQuestion q) noexcept {
   switch (q) {
-    case ConsentQuestion::medication: return "medication";
-    case ConsentQuestion::health_checkups: return "health_checkups";
-    case ConsentQuestion::diagnosis: return "diagnosis";
-    case ConsentQuestion::operations: return "operations";
-    case ConsentQuestion::limit_certificate: return "limit_certificate";
-    case ConsentQuestion::specific_diseases: return "specific_diseases";
+    case ConsentQuestion::medication:
+      return "medication";
+    case ConsentQuestion::health_checkups:
+      return "health_checkups";
+    case ConsentQuestion::diagnosis:
+      return "diagnosis";
+    case ConsentQuestion::operations:
+      return "operations";
+    case ConsentQuestion::limit_certificate:
+      return "limit_certificate";
+    case ConsentQuestion::specific_diseases:
+      return "specific_diseases";
   }
   return "unknown";
 }
 
 std::string_view consent_answer_name(ConsentAnswer a) noexcept {
   switch (a) {
-    case ConsentAnswer::not_asked: return "not_asked";
-    case ConsentAnswer::agreed: return "agreed";
-    case ConsentAnswer::declined: return "declined";
-    case ConsentAnswer::unanswered: return "unanswered";
+    case ConsentAnswer::not_asked:
+      return "not_asked";
+    case ConsentAnswer::agreed:
+      return "agreed";
+    case ConsentAnswer::declined:
+      return "declined";
+    case ConsentAnswer::unanswered:
+      return "unanswered";
   }
   return "unknown";
 }
 
 std::string_view nak_name(std::uint8_t code) noexcept {
   switch (code) {
-    case 1: return "unknown_type";
-    case 2: return "malformed";
-    case 3: return "bad_sequence";
-    case 4: return "busy";
-    case 5: return "no_session";
-    case 6: return "unsupported_mode";
-    case 7: return "wrong_state";
-    case 8: return "too_long";
-    default: return "unknown";
+    case 1:
+      return "unknown_type";
+    case 2:
+      return "malformed";
+    case 3:
+      return "bad_sequence";
+    case 4:
+      return "busy";
+    case 5:
+      return "no_session";
+    case 6:
+      return "unsupported_mode";
+    case 7:
+      return "wrong_state";
+    case 8:
+      return "too_long";
+    default:
+      return "unknown";
   }
 }
 
 std::string_view device_state_name(DeviceState s) noexcept {
   switch (s) {
-    case DeviceState::idle: return "idle";
-    case DeviceState::waiting_for_card: return "waiting_for_card";
-    case DeviceState::face_matching: return "face_matching";
-    case DeviceState::waiting_for_staff: return "waiting_for_staff";
-    case DeviceState::waiting_for_pin: return "waiting_for_pin";
-    case DeviceState::waiting_for_identity: return "waiting_for_identity";
-    case DeviceState::asking_consents: return "asking_consents";
+    case DeviceState::idle:
+      return "idle";
+    case DeviceState::waiting_for_card:
+      return "waiting_for_card";
+    case DeviceState::face_matching:
+      return "face_matching";
+    case DeviceState::waiting_for_staff:
+      return "waiting_for_staff";
+    case DeviceState::waiting_for_pin:
+      return "waiting_for_pin";
+    case DeviceState::waiting_for_identity:
+      return "waiting_for_identity";
+    case DeviceState::asking_consents:
+      return "asking_consents";
   }
   return "unknown";
 }
 
 std::string_view session_end_name(SessionEnd e) noexcept {
   switch (e) {
-    case SessionEnd::completed: return "completed";
-    case SessionEnd::host_cancelled: return "host_cancelled";
-    case SessionEnd::operator_cancelled: return "operator_cancelled";
-    case SessionEnd::timeout: return "timeout";
-    case SessionEnd::card_removed: return "card_removed";
-    case SessionEnd::face_failed: return "face_failed";
-    case SessionEnd::staff_rejected: return "staff_rejected";
-    case SessionEnd::identity_failed: return "identity_failed";
-    case SessionEnd::reset: return "reset";
-    case SessionEnd::device_error: return "device_error";
+    case SessionEnd::completed:
+      return "completed";
+    case SessionEnd::host_cancelled:
+      return "host_cancelled";
+    case SessionEnd::operator_cancelled:
+      return "operator_cancelled";
+    case SessionEnd::timeout:
+      return "timeout";
+    case SessionEnd::card_removed:
+      return "card_removed";
+    case SessionEnd::face_failed:
+      return "face_failed";
+    case SessionEnd::staff_rejected:
+      return "staff_rejected";
+    case SessionEnd::identity_failed:
+      return "identity_failed";
+    case SessionEnd::reset:
+      return "reset";
+    case SessionEnd::device_error:
+      return "device_error";
   }
   return "unknown";
 }
@@ -186,7 +265,9 @@ std::string describe(const DeviceEvent& event) {
     }
     std::string operator()(const OperatorCancel& e) const {
       return fmt::format("operator_cancel session={} by={}", e.session,
-                         e.by == 1 ? "patient" : e.by == 2 ? "staff" : "unknown");
+                         e.by == 1   ? "patient"
+                         : e.by == 2 ? "staff"
+                                     : "unknown");
     }
     std::string operator()(const SessionEnded& e) const {
       return fmt::format("session_ended session={} reason={}", e.session,

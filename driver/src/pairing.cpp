@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 namespace onshi::driver {
@@ -31,6 +32,11 @@ PairingResult pair_card_slots(std::span<const FaceReaderLocation> face_readers,
   PairingResult out;
   std::set<std::size_t> used;
   for (const auto& face : face_readers) {
+    // Two face readers with one serial (a maker's mistake, a clone): only the channel tells
+    // them apart, so a serial match alone pairs neither.
+    const auto twins =
+        std::count_if(face_readers.begin(), face_readers.end(),
+                      [&](const FaceReaderLocation& f) { return f.serial == face.serial; });
     std::vector<std::size_t> by_serial;
     std::vector<std::size_t> by_channel;
     for (std::size_t i = 0; i < slots.size(); ++i) {
@@ -39,14 +45,22 @@ PairingResult pair_card_slots(std::span<const FaceReaderLocation> face_readers,
       if (!slots[i].serial && same_channel(face, slots[i])) by_channel.push_back(i);
     }
     if (by_serial.size() > 1) {
-      out.problems.push_back(fmt::format(
-          "{}: {} card slots report this serial; pairing them needs one", face.serial,
-          by_serial.size()));
+      out.problems.push_back(
+          fmt::format("{}: {} card slots report this serial; pairing them needs one", face.serial,
+                      by_serial.size()));
       out.unpaired.push_back(face.serial);
       continue;
     }
     if (by_serial.size() == 1) {
       const CardSlot& slot = slots[by_serial[0]];
+      if (twins > 1 && !channel_known(slot)) {
+        out.problems.push_back(fmt::format(
+            "{}: {} face readers report this serial and the card slot '{}' has no bus/address to "
+            "tell them apart",
+            face.serial, twins, slot.reader_name));
+        out.unpaired.push_back(face.serial);
+        continue;
+      }
       if (channel_known(slot) && !same_channel(face, slot)) {
         out.problems.push_back(fmt::format(
             "{}: the card slot '{}' is at USB {}/{}, the face reader at {}/{}: replugged between "

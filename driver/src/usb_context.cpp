@@ -5,7 +5,8 @@
 namespace onshi::driver {
 
 std::string usb_error_text(int rc) {
-  return fmt::format("{} ({})", libusb_error_name(rc), libusb_strerror(static_cast<libusb_error>(rc)));
+  return fmt::format("{} ({})", libusb_error_name(rc),
+                     libusb_strerror(static_cast<libusb_error>(rc)));
 }
 
 Result<std::unique_ptr<UsbContext>> UsbContext::create(bool use_hotplug,
@@ -48,7 +49,8 @@ int LIBUSB_CALL UsbContext::on_hotplug(libusb_context*, libusb_device*, libusb_h
 Result<std::vector<DeviceRef>> UsbContext::devices() const {
   libusb_device** list = nullptr;
   const ssize_t n = libusb_get_device_list(ctx_, &list);
-  if (n < 0) return fail(Errc::io, "libusb_get_device_list: " + usb_error_text(static_cast<int>(n)));
+  if (n < 0)
+    return fail(Errc::io, "libusb_get_device_list: " + usb_error_text(static_cast<int>(n)));
   std::vector<DeviceRef> out;
   out.reserve(static_cast<std::size_t>(n));
   for (ssize_t i = 0; i < n; ++i) out.emplace_back(list[i]);

@@ -17,11 +17,11 @@ constexpr int kMaxConsecutiveEventErrors = 10;
 constexpr unsigned kControlTimeoutMs = 1000;
 
 Unexpected usb_fail(int rc, std::string_view what) {
-  const Errc code = rc == LIBUSB_ERROR_NO_DEVICE   ? Errc::face_reader_absent
-                    : rc == LIBUSB_ERROR_ACCESS    ? Errc::face_reader_access
-                    : rc == LIBUSB_ERROR_BUSY      ? Errc::face_reader_access
-                    : rc == LIBUSB_ERROR_TIMEOUT   ? Errc::timeout
-                                                   : Errc::io;
+  const Errc code = rc == LIBUSB_ERROR_NO_DEVICE ? Errc::face_reader_absent
+                    : rc == LIBUSB_ERROR_ACCESS  ? Errc::face_reader_access
+                    : rc == LIBUSB_ERROR_BUSY    ? Errc::face_reader_access
+                    : rc == LIBUSB_ERROR_TIMEOUT ? Errc::timeout
+                                                 : Errc::io;
   Error e{code, fmt::format("{}: {}", what, usb_error_text(rc)), rc};
   return fail(std::move(e));
 }
@@ -85,8 +85,8 @@ Result<std::unique_ptr<VendorLink>> VendorLink::open(const DeviceRef& device,
   }
   if (dd.iSerialNumber != 0) {
     unsigned char serial[256] = {};
-    const int n = libusb_get_string_descriptor_ascii(l->handle_, dd.iSerialNumber, serial,
-                                                     sizeof serial - 1);
+    const int n =
+        libusb_get_string_descriptor_ascii(l->handle_, dd.iSerialNumber, serial, sizeof serial - 1);
     if (n < 0) {
       // It has a serial and did not give it: not ready yet (the scan tries again), and pairing
       // by a made-up name would be wrong.
@@ -102,9 +102,9 @@ Result<std::unique_ptr<VendorLink>> VendorLink::open(const DeviceRef& device,
   // Only the vendor interface: the CCID interface belongs to pcscd (never claimed, never
   // detached from a kernel driver: anchors-and-conventions.md, field bug 8).
   if (const int rc = libusb_claim_interface(l->handle_, l->interface_); rc != 0) {
-    return usb_fail(rc, fmt::format("{} ({}): claim interface {}{}", where, l->serial_,
-                                    l->interface_,
-                                    rc == LIBUSB_ERROR_BUSY ? " (another program holds it)" : ""));
+    return usb_fail(rc,
+                    fmt::format("{} ({}): claim interface {}{}", where, l->serial_, l->interface_,
+                                rc == LIBUSB_ERROR_BUSY ? " (another program holds it)" : ""));
   }
   return l;
 }
@@ -131,9 +131,9 @@ Result<std::optional<Bytes>> VendorLink::receive(std::chrono::milliseconds timeo
   Bytes buffer(kMaxFrame);
   for (int stalls = 0;;) {
     int got = 0;
-    const int rc = libusb_bulk_transfer(handle_, ep_in_, buffer.data(),
-                                        static_cast<int>(buffer.size()), &got,
-                                        static_cast<unsigned>(std::max<long>(1, timeout.count())));
+    const int rc =
+        libusb_bulk_transfer(handle_, ep_in_, buffer.data(), static_cast<int>(buffer.size()), &got,
+                             static_cast<unsigned>(std::max<long>(1, timeout.count())));
     if (rc == 0 || (rc == LIBUSB_ERROR_TIMEOUT && got > 0)) {
       buffer.resize(static_cast<std::size_t>(got));
       return std::optional<Bytes>(std::move(buffer));
@@ -147,7 +147,8 @@ Result<std::optional<Bytes>> VendorLink::receive(std::chrono::milliseconds timeo
     }
     if (rc == LIBUSB_ERROR_OVERFLOW) {
       // More than a frame can be (§2): an oversized frame; what came is not a frame.
-      stats_->update([](LinkStats& s) { ++s.frame_faults[static_cast<int>(FrameFault::oversized)]; });
+      stats_->update(
+          [](LinkStats& s) { ++s.frame_faults[static_cast<int>(FrameFault::oversized)]; });
       return std::optional<Bytes>(Bytes{});
     }
     return usb_fail(rc, fmt::format("{}: bulk IN", serial_));
@@ -236,8 +237,8 @@ void VendorLink::handle_interrupt(libusb_transfer* t) {
         // TIMED_OUT cannot happen (no timeout); ERROR and OVERFLOW: read on, but not forever.
         if (++consecutive_errors_ >= kMaxConsecutiveEventErrors) {
           gone_ = true;
-          out.push_back({std::nullopt, "interrupt IN keeps failing: treated as unplugged", true,
-                         false});
+          out.push_back(
+              {std::nullopt, "interrupt IN keeps failing: treated as unplugged", true, false});
         } else {
           if (t->status == LIBUSB_TRANSFER_OVERFLOW)
             stats_->update(

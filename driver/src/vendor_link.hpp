@@ -13,11 +13,11 @@
 #include <mutex>
 #include <string>
 
+#include "command_channel.hpp"
 #include "onshi/driver/device_table.hpp"
 #include "onshi/driver/face_reader.hpp"
 #include "onshi/driver/frame.hpp"
 #include "onshi/driver/messages.hpp"
-#include "command_channel.hpp"
 #include "usb_context.hpp"
 
 namespace onshi::driver {
@@ -25,8 +25,7 @@ namespace onshi::driver {
 class VendorLink final : private CommandPipe {
  public:
   // Opens the device, reads its serial, claims only `entry.vendor_interface`.
-  static Result<std::unique_ptr<VendorLink>> open(const DeviceRef& device,
-                                                  const DeviceEntry& entry,
+  static Result<std::unique_ptr<VendorLink>> open(const DeviceRef& device, const DeviceEntry& entry,
                                                   std::chrono::milliseconds reply_timeout,
                                                   std::shared_ptr<SharedStats> stats);
   ~VendorLink();  // close()

@@ -61,7 +61,8 @@ class ScriptedPipe final : public CommandPipe {
     const Step s = script.front();
     script.pop_front();
     if (s.words.at(0) != sent)
-      failures.push_back("line " + std::to_string(s.line) + ": sent " + sent + ", recorded " + s.words[0]);
+      failures.push_back("line " + std::to_string(s.line) + ": sent " + sent + ", recorded " +
+                         s.words[0]);
     return {};
   }
   Result<std::optional<Bytes>> receive(std::chrono::milliseconds) override {
@@ -116,7 +117,8 @@ void replay(const std::string& name) {
     SCOPED_TRACE(name + ".txt line " + std::to_string(s.line));
     if (s.verb == "call") {
       pipe.script.clear();
-      for (std::size_t k = i + 1; k < steps.size() && (steps[k].verb == "out" || steps[k].verb == "in"); ++k)
+      for (std::size_t k = i + 1;
+           k < steps.size() && (steps[k].verb == "out" || steps[k].verb == "in"); ++k)
         pipe.script.push_back(steps[k]);
       const std::string& op = s.words.at(0);
       if (op == "handshake") {
@@ -127,19 +129,22 @@ void replay(const std::string& name) {
         SessionRequest req;
         req.session = static_cast<std::uint32_t>(std::stoul(s.words.at(1)));
         req.mode = mode_named(s.words.at(2));
-        req.consents = ConsentSet(static_cast<std::uint8_t>(std::stoul(s.words.at(3), nullptr, 16)));
+        req.consents =
+            ConsentSet(static_cast<std::uint8_t>(std::stoul(s.words.at(3), nullptr, 16)));
         req.timeout_seconds = static_cast<std::uint16_t>(std::stoul(s.words.at(4)));
         req.face_attempts = static_cast<std::uint8_t>(std::stoul(s.words.at(5)));
         auto r = channel.transact(MessageType::start_session, start_session_payload(req));
         last = r ? Status{} : Status(r.error());
       } else if (op == "identity_result") {
-        auto r = channel.transact(MessageType::identity_result,
-                                  identity_result_payload(static_cast<std::uint32_t>(std::stoul(s.words.at(1))),
-                                                          s.words.at(2) == "1"));
+        auto r = channel.transact(
+            MessageType::identity_result,
+            identity_result_payload(static_cast<std::uint32_t>(std::stoul(s.words.at(1))),
+                                    s.words.at(2) == "1"));
         last = r ? Status{} : Status(r.error());
       } else if (op == "status") {
         auto r = channel.transact(MessageType::get_status, {});
-        last = r ? Status(decode_status(*r) ? Status{} : Status(fail(Errc::face_reader_protocol, "status")))
+        last = r ? Status(decode_status(*r) ? Status{}
+                                            : Status(fail(Errc::face_reader_protocol, "status")))
                  : Status(r.error());
       } else {
         FAIL() << "unknown call " << op;
@@ -160,7 +165,8 @@ void replay(const std::string& name) {
         ASSERT_TRUE(info);
         EXPECT_EQ(info->serial, s.words.at(1));
       } else if (what == "stat") {
-        EXPECT_EQ(stat_named(stats->get(), s.words.at(1)), std::stoull(s.words.at(2))) << s.words[1];
+        EXPECT_EQ(stat_named(stats->get(), s.words.at(1)), std::stoull(s.words.at(2)))
+            << s.words[1];
       } else if (what == "event" || what == "trouble") {
         ASSERT_FALSE(inputs.empty()) << "no more event input";
         const EventInput in = std::move(inputs.front());
@@ -200,7 +206,8 @@ TEST(Replay, GarbageAroundAnEventIsSkipped) { replay("garbage_around_an_event_is
 // Every recording has its test (a file without one would pin nothing).
 TEST(Replay, EveryRecordingIsReplayed) {
   std::size_t files = 0;
-  for (const auto& e : fs::directory_iterator(ONSHI_DRIVER_REPLAY_DIR)) files += e.path().extension() == ".txt";
+  for (const auto& e : fs::directory_iterator(ONSHI_DRIVER_REPLAY_DIR))
+    files += e.path().extension() == ".txt";
   EXPECT_EQ(files, 9u);
 }
 

@@ -1,8 +1,8 @@
 // The face reader's vendor side through onshi's driver, libusb and umockdev (onshi-facesim):
 // command round trip (GET_STATUS) and event latency (START_SESSION sent → FACE_RESULT received,
-// the device's step delay 0, so one command round trip is inside it), alone and while another thread runs APDUs on the
-// same device's CCID slot through pcscd. Run as root; it starts onshi-facesim with itself as
-// the child:   build/ci/tests/bench/face_driver_bench [rounds]
+// the device's step delay 0, so one command round trip is inside it), alone and while another
+// thread runs APDUs on the same device's CCID slot through pcscd. Run as root; it starts
+// onshi-facesim with itself as the child:   build/ci/tests/bench/face_driver_bench [rounds]
 #include <unistd.h>
 
 #include <atomic>
@@ -85,9 +85,10 @@ int main(int argc, char** argv) {
     char dir[] = "/tmp/onshi-face-bench-XXXXXX";
     if (::mkdtemp(dir) == nullptr) return 2;
     const std::string d = dir;
-    const std::string persona = std::getenv("ONSHI_TEST_PERSONAS")
-                                    ? std::string(std::getenv("ONSHI_TEST_PERSONAS")) + "/jpki/jpki-card.json"
-                                    : "";
+    const std::string persona =
+        std::getenv("ONSHI_TEST_PERSONAS")
+            ? std::string(std::getenv("ONSHI_TEST_PERSONAS")) + "/jpki/jpki-card.json"
+            : "";
     std::string cmd = fmt::format(
         "{} --readers 1 --pcscd-socket {}/pcscd.comm --control {}/ctl {} -- env "
         "ONSHI_FACESIM_CONTROL={}/ctl {} {} 2>/dev/null",
@@ -171,10 +172,11 @@ int main(int argc, char** argv) {
       const double l = event_latency(static_cast<std::uint32_t>(1000 + i));
       if (l >= 0) latency.push_back(l);
     }
-    std::printf("%-28s GET_STATUS round trip median %.2f ms p99 %.2f ms (%d); START_SESSION → FACE_RESULT "
-                "median %.2f ms p99 %.2f ms (%zu)\n",
-                label, bench::median(rtt), p99(rtt), rounds, bench::median(latency), p99(latency),
-                latency.size());
+    std::printf(
+        "%-28s GET_STATUS round trip median %.2f ms p99 %.2f ms (%d); START_SESSION → FACE_RESULT "
+        "median %.2f ms p99 %.2f ms (%zu)\n",
+        label, bench::median(rtt), p99(rtt), rounds, bench::median(latency), p99(latency),
+        latency.size());
   };
 
   measure("vendor side alone:");
@@ -188,12 +190,14 @@ int main(int argc, char** argv) {
   const double seconds = ms(Clock::now() - t0) / 1000;
   stop = true;
   apdu_thread.join();
-  std::printf("%-28s %.0f APDUs/s on the CCID slot meanwhile\n", "", (apdus.load() - before) / seconds);
+  std::printf("%-28s %.0f APDUs/s on the CCID slot meanwhile\n", "",
+              (apdus.load() - before) / seconds);
   const auto s = reader->stats();
   std::printf("link: %llu commands, %llu retransmissions, %llu timeouts, %llu events\n",
               static_cast<unsigned long long>(s.commands),
               static_cast<unsigned long long>(s.retransmissions),
-              static_cast<unsigned long long>(s.timeouts), static_cast<unsigned long long>(s.events));
+              static_cast<unsigned long long>(s.timeouts),
+              static_cast<unsigned long long>(s.events));
   driver.reset();
   work.reset();
   io_thread.join();

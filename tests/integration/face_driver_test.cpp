@@ -64,8 +64,9 @@ class News {
   }
   // The first not yet taken event of `serial` that `match` accepts (earlier ones stay).
   template <typename T, typename F = bool (*)(const T&)>
-  std::optional<T> wait(const std::string& serial, F match = [](const T&) { return true; },
-                        std::chrono::milliseconds timeout = 10s) {
+  std::optional<T> wait(
+      const std::string& serial, F match = [](const T&) { return true; },
+      std::chrono::milliseconds timeout = 10s) {
     std::unique_lock lock(m_);
     std::optional<T> found;
     cv_.wait_for(lock, timeout, [&] {
@@ -84,12 +85,14 @@ class News {
   }
   template <typename T>
   std::optional<T> wait_event(const std::string& serial, std::chrono::milliseconds timeout = 10s) {
-    return wait<T>(serial, [](const T&) { return true; }, timeout);
+    return wait<T>(
+        serial, [](const T&) { return true; }, timeout);
   }
   std::size_t troubles(const std::string& serial) const {
     const std::lock_guard lock(m_);
     std::size_t n = 0;
-    for (const auto& e : all_) n += e.serial == serial && std::holds_alternative<LinkTrouble>(e.news);
+    for (const auto& e : all_)
+      n += e.serial == serial && std::holds_alternative<LinkTrouble>(e.news);
     return n;
   }
   std::string dump() const {
@@ -185,7 +188,8 @@ class FaceDriverTest : public ::testing::Test {
   }
 
   std::optional<SessionEnded> ended(const std::string& serial, std::uint32_t id) {
-    return news_.wait<SessionEnded>(serial, [id](const SessionEnded& e) { return e.session == id; });
+    return news_.wait<SessionEnded>(serial,
+                                    [id](const SessionEnded& e) { return e.session == id; });
   }
 
   // The PC/SC readers of the testbed as pairing sees them.
@@ -199,8 +203,8 @@ class FaceDriverTest : public ::testing::Test {
     for (const auto& name : *names) {
       auto id = pcsc::query_reader_identity(context, name);
       if (!id) continue;
-      out.push_back({name, id->serial, id->vendor_id, id->product_id, id->usb_bus(),
-                     id->usb_address()});
+      out.push_back(
+          {name, id->serial, id->vendor_id, id->product_id, id->usb_bus(), id->usb_address()});
     }
     return out;
   }
@@ -350,14 +354,16 @@ TEST_F(FaceDriverTest, StaffVisualConfirmationConfirmedAndRejected) {
   ASSERT_TRUE(reader);
   ctl("insert 1 " + persona("jpki", "jpki-card.json").string());
   ctl("staff 1 confirm");
-  ASSERT_TRUE(call([&](auto d) { reader->async_start_session(session(21, SessionMode::visual), d); }));
+  ASSERT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(21, SessionMode::visual), d); }));
   auto seen = news_.wait_event<VisualConfirmation>("FACE0002");
   ASSERT_TRUE(seen) << news_.dump();
   EXPECT_TRUE(seen->confirmed);
   ASSERT_TRUE(call([&](auto d) { reader->async_identity_result(21, true, d); }));
   ASSERT_TRUE(ended("FACE0002", 21));
   ctl("staff 1 reject");
-  ASSERT_TRUE(call([&](auto d) { reader->async_start_session(session(22, SessionMode::visual), d); }));
+  ASSERT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(22, SessionMode::visual), d); }));
   auto rejected = news_.wait_event<VisualConfirmation>("FACE0002");
   ASSERT_TRUE(rejected);
   EXPECT_FALSE(rejected->confirmed);
@@ -371,7 +377,8 @@ TEST_F(FaceDriverTest, HostCancelOperatorCancelAndBusy) {
   auto reader = connected("FACE0001");
   ASSERT_TRUE(reader);
   ctl("insert 0 " + persona("jpki", "jpki-card.json").string());
-  ASSERT_TRUE(call([&](auto d) { reader->async_start_session(session(31, SessionMode::face), d); }));
+  ASSERT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(31, SessionMode::face), d); }));
   // A second session while one runs: the reader's NAK busy, with its code.
   const Status busy =
       call([&](auto d) { reader->async_start_session(session(32, SessionMode::face), d); });
@@ -382,7 +389,8 @@ TEST_F(FaceDriverTest, HostCancelOperatorCancelAndBusy) {
   auto end = ended("FACE0001", 31);
   ASSERT_TRUE(end);
   EXPECT_EQ(end->reason, static_cast<std::uint8_t>(SessionEnd::host_cancelled));
-  ASSERT_TRUE(call([&](auto d) { reader->async_start_session(session(33, SessionMode::face), d); }));
+  ASSERT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(33, SessionMode::face), d); }));
   ctl("operator-cancel 0 patient");
   auto op = news_.wait_event<OperatorCancel>("FACE0001");
   ASSERT_TRUE(op) << news_.dump();
@@ -398,28 +406,50 @@ TEST_F(FaceDriverTest, UnplugMidSessionIsReportedAndTheReplugReconnectsAndRepair
   ASSERT_TRUE(reader);
   const int old_address = reader->place()->address;
   ctl("insert 0 " + persona("jpki", "jpki-card.json").string());
-  ASSERT_TRUE(call([&](auto d) { reader->async_start_session(session(41, SessionMode::face), d); }));
+  ASSERT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(41, SessionMode::face), d); }));
   ctl("unplug 0");
   ASSERT_TRUE(news_.wait_event<Disconnected>("FACE0001")) << news_.dump();
   EXPECT_FALSE(reader->connected());
   const Status absent = call([&](auto d) { reader->async_cancel(41, d); });
   ASSERT_FALSE(absent);
   EXPECT_EQ(absent.error().code, Errc::face_reader_absent);
+  // pcscd lets the slot go too (its udev monitor) before the device comes back, as a person
+  // replugging a cable gives it time to.
+  const auto has_slot = [&] {
+    for (const auto& slot : card_slots())
+      if (slot.serial == "FACE0001") return true;
+    return false;
+  };
+  for (int i = 0; i < 100 && has_slot(); ++i) std::this_thread::sleep_for(100ms);
+  // Under ctest, pcscd has been seen to keep the dead slot (libccid logging NO_DEVICE) past this
+  // wait; the pairing must then refuse the stale slot rather than pair with it (below).
+  const bool pcscd_dropped_the_slot = !has_slot();
   ctl("replug 0");
   ASSERT_TRUE(news_.wait_event<Connected>("FACE0001")) << news_.dump();
   ASSERT_TRUE(reader->place());
   EXPECT_NE(reader->place()->address, old_address);  // a new address, as on real hardware
   // Pairing again: pcscd sees the slot come back at the same new address.
   std::optional<Pairing> paired;
-  for (int i = 0; i < 50 && !paired; ++i) {
+  std::string why;
+  for (int i = 0; i < 100 && !paired; ++i) {
     const auto r = pair_card_slots(std::vector{*reader->location()}, card_slots());
     if (!r.pairs.empty()) paired = r.pairs[0];
-    else std::this_thread::sleep_for(200ms);
+    why = r.problems.empty() ? "no card slot with this serial yet" : r.problems[0];
+    if (!paired) std::this_thread::sleep_for(200ms);
   }
-  ASSERT_TRUE(paired);
-  EXPECT_EQ(paired->by, PairedBy::serial_and_channel);
+  if (!pcscd_dropped_the_slot && !paired) {
+    // pcscd still lists the slot at the address before the replug: refused, and said why.
+    EXPECT_NE(why.find("replugged"), std::string::npos) << why;
+    std::printf("note: pcscd kept the unplugged slot; the stale pairing was refused: %s\n",
+                why.c_str());
+  } else {
+    ASSERT_TRUE(paired) << why;
+    EXPECT_EQ(paired->by, PairedBy::serial_and_channel);
+  }
   // And the link works: a session on the reconnected reader.
-  EXPECT_TRUE(call([&](auto d) { reader->async_start_session(session(42, SessionMode::face), d); }));
+  EXPECT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(42, SessionMode::face), d); }));
   EXPECT_EQ(reader->stats().connects, 2u);
 }
 
@@ -435,6 +465,7 @@ TEST_F(FaceDriverTest, ACorruptedReplyIsAskedForAgainAndGarbageSkipped) {
   ctl("vendor-fault 0 garbage DEADBEEF00");
   ASSERT_TRUE(call([&](auto d) { reader->async_reset(d); }));
   EXPECT_GE(reader->stats().frame_faults[static_cast<int>(FrameFault::garbage)], 1u);
+  EXPECT_EQ(reader->stats().retransmissions, 1u);     // garbage is no reply: no second RESET
   EXPECT_EQ(status(0)["vendor"]["screen"], nullptr);  // RESET cleared the screen
 }
 
@@ -464,7 +495,8 @@ TEST_F(FaceDriverTest, LostRepliesAreRetransmittedThenTheLinkIsReset) {
   // One reply lost: the same command with the same number again, executed once (§4.1).
   ctl("vendor-fault 0 drop-reply 1");
   const int sessions = status(0)["vendor"]["sessions"].get<int>();
-  ASSERT_TRUE(call([&](auto d) { reader->async_start_session(session(51, SessionMode::face), d); }));
+  ASSERT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(51, SessionMode::face), d); }));
   EXPECT_EQ(reader->stats().retransmissions, 1u);
   EXPECT_EQ(status(0)["vendor"]["sessions"].get<int>(), sessions + 1);
   // Two lost: a timeout to the caller, then RESET brings the link back.
@@ -473,7 +505,8 @@ TEST_F(FaceDriverTest, LostRepliesAreRetransmittedThenTheLinkIsReset) {
   ASSERT_FALSE(lost);
   EXPECT_EQ(lost.error().code, Errc::timeout);
   EXPECT_EQ(reader->stats().link_resets, 1u);
-  EXPECT_TRUE(call([&](auto d) { reader->async_start_session(session(52, SessionMode::face), d); }));
+  EXPECT_TRUE(
+      call([&](auto d) { reader->async_start_session(session(52, SessionMode::face), d); }));
 }
 
 TEST_F(FaceDriverTest, AStalledBulkInIsClearedAndTheCommandAnswered) {

@@ -82,9 +82,7 @@ class ConsentSet {
     bits_ = static_cast<std::uint8_t>(bits_ | (1u << static_cast<unsigned>(q)));
     return *this;
   }
-  constexpr bool has(ConsentQuestion q) const {
-    return (bits_ >> static_cast<unsigned>(q)) & 1u;
-  }
+  constexpr bool has(ConsentQuestion q) const { return (bits_ >> static_cast<unsigned>(q)) & 1u; }
   constexpr std::uint8_t bits() const { return bits_; }
   constexpr bool empty() const { return bits_ == 0; }
   static constexpr ConsentSet all() { return ConsentSet(0x3F); }
@@ -193,9 +191,9 @@ struct DeviceError {
   std::string text;
 };
 
-using DeviceEvent = std::variant<CardPlaced, CardRemoved, FaceResult, VisualConfirmation,
-                                 PinRequested, ConsentAnswers, OperatorCancel, SessionEnded,
-                                 DeviceError>;
+using DeviceEvent =
+    std::variant<CardPlaced, CardRemoved, FaceResult, VisualConfirmation, PinRequested,
+                 ConsentAnswers, OperatorCancel, SessionEnded, DeviceError>;
 // "face_result matched=1 score=870 attempt=1 session=7": for traces (nothing personal in it).
 std::string describe(const DeviceEvent& event);
 

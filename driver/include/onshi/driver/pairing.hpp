@@ -18,7 +18,7 @@ struct CardSlot {
   std::optional<std::string> serial;
   std::optional<std::uint16_t> vendor_id;
   std::optional<std::uint16_t> product_id;
-  std::optional<int> bus;      // from SCARD_ATTR_CHANNEL_ID, USB readers only
+  std::optional<int> bus;  // from SCARD_ATTR_CHANNEL_ID, USB readers only
   std::optional<int> address;
 };
 
