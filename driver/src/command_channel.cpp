@@ -79,6 +79,10 @@ Result<Bytes> CommandChannel::transact(MessageType command, ByteView payload) {
   bool resequenced = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (attempt > 0) stats_->update([](LinkStats& s) { ++s.retransmissions; });
+    // The number is spent once the frame may have reached the device, whatever happens next: a
+    // later command with the same number would be taken for a retransmission and answered with
+    // this one's remembered reply (§4.1). If the device never saw it, bad_sequence renumbers.
+    next_seq_ = static_cast<std::uint8_t>(seq + 1);
     ONSHI_TRY_ASSIGN(auto reply, exchange(command, payload, seq));
     if (!reply) {
       stats_->update([](LinkStats& s) { ++s.timeouts; });
@@ -86,7 +90,6 @@ Result<Bytes> CommandChannel::transact(MessageType command, ByteView payload) {
                    seq, reply_timeout_.count(), attempt == 0 ? ": sending it again" : "");
       continue;
     }
-    next_seq_ = static_cast<std::uint8_t>(seq + 1);
     if (reply->type != 0xFF) return std::move(reply->payload);
     stats_->update([](LinkStats& s) { ++s.naks; });
     ONSHI_TRY_ASSIGN(const Nak nak, decode_nak(reply->payload));
@@ -105,7 +108,16 @@ Result<Bytes> CommandChannel::transact(MessageType command, ByteView payload) {
         nak.code};
     return fail(std::move(e));
   }
-  if (const Status recovered = recover(); !recovered) return recovered.error();
+  // A handshake inside a recovery that times out again does not recover once more (no endless
+  // reset loop): the caller gets the error, and the driver reopens the device later.
+  if (recovering_) {
+    return fail(Errc::timeout,
+                fmt::format("{}: no reply to {} during recovery", name_, name_of(command)));
+  }
+  recovering_ = true;
+  const Status recovered = recover();
+  recovering_ = false;
+  if (!recovered) return recovered.error();
   return fail(Errc::timeout, fmt::format("{}: no reply to {} after sending it twice; the link was "
                                          "reset and answers again",
                                          name_, name_of(command)));
@@ -146,12 +158,17 @@ std::vector<EventInput> EventStream::feed(ByteView transfer) {
                    false, false});
   }
   for (const Frame& f : decoded.frames) {
+    if (last_seq_ && f.seq == *last_seq_) {
+      out.push_back({std::nullopt, fmt::format("event {} came twice: the repeat is dropped", f.seq),
+                     false, false});
+      continue;
+    }
     if (last_seq_ && f.seq != static_cast<std::uint8_t>(*last_seq_ + 1)) {
       const unsigned lost = static_cast<std::uint8_t>(f.seq - *last_seq_ - 1);
       stats_->update([&](LinkStats& s) { s.events_lost += lost; });
       out.push_back({std::nullopt,
                      fmt::format("{} event(s) lost before event {} (§6.1)", lost, f.seq), false,
-                     false});
+                     false, true});
     }
     last_seq_ = f.seq;
     auto event = decode_event(f);

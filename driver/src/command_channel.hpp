@@ -72,6 +72,7 @@ class CommandChannel {
   std::chrono::milliseconds reply_timeout_;
   std::string name_;
   std::uint8_t next_seq_ = 0;
+  bool recovering_ = false;
 };
 
 // What one interrupt-IN transfer brought.
@@ -80,6 +81,7 @@ struct EventInput {
   std::optional<std::string> trouble;  // a fault, lost events: the stream goes on
   bool gone = false;                   // the device went away: the stream has stopped
   bool stalled = false;                // the endpoint stalled: the worker clears the halt
+  bool gap = false;                    // events were lost: the worker asks GET_STATUS (§6.1)
 };
 
 class EventStream {

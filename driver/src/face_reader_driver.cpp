@@ -160,9 +160,13 @@ class FaceReaderImpl final : public FaceReader,
   void enqueue(std::function<void()> job) {
     {
       const std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
+      if (!stopped_) {
+        jobs_.push_back(std::move(job));
+        cv_.notify_one();
+        return;
+      }
     }
-    cv_.notify_one();
+    job();  // the worker is gone: no link, so a command is answered face_reader_absent at once
   }
 
   void command(Done done, std::function<Status(VendorLink&, const DeviceInfo&)> f) {
@@ -177,13 +181,18 @@ class FaceReaderImpl final : public FaceReader,
   }
 
   void after_command() {
-    if (link_ && link_->is_gone()) disconnect("unplugged");
+    if (link_ && link_->is_gone())
+      disconnect(link_->unplugged() ? "unplugged" : "the link broke; opening it again");
   }
 
   void publish(ReaderNews news) { sink_(ReaderEvent{serial_, std::move(news)}); }
 
   // Worker thread.
   void connect(std::unique_ptr<VendorLink> link) {
+    {
+      const std::lock_guard held(mutex_);
+      if (stopping_) return;  // the link closes as it goes
+    }
     if (link_) disconnect("replaced by the same serial at another address");
     auto info = link->handshake();
     if (!info) {
@@ -222,6 +231,7 @@ class FaceReaderImpl final : public FaceReader,
 
   void disconnect(const std::string& reason) {
     if (!link_) return;
+    const UsbPlace at = link_->place();
     link_->close();
     {
       const std::lock_guard lock(mutex_);
@@ -232,6 +242,8 @@ class FaceReaderImpl final : public FaceReader,
     stats_->update([](LinkStats& s) { ++s.disconnects; });
     log::info(kLog, "face reader {} disconnected: {}", serial_, reason);
     publish(Disconnected{reason});
+    // Still plugged in (a broken link, not an unplug): discovery opens it again at its next scan.
+    retry_later_({at.bus, at.address});
     rescan_();
   }
 
@@ -244,8 +256,26 @@ class FaceReaderImpl final : public FaceReader,
         if (!link_) return;
         if (const Status s = link_->clear_event_halt(); !s) {
           publish(LinkTrouble{s.error().message});
+          link_->mark_broken();  // no events without it: reopen rather than go on deaf
           after_command();
         }
+      });
+    }
+    if (in.gap) {
+      // §6.1: after lost events, ask where the session is and tell the agent.
+      enqueue([this] {
+        if (!link_ || !info_) return;
+        auto reply = link_->transact(MessageType::get_status, {});
+        auto status = reply ? decode_status(*reply) : Result<DeviceStatus>(reply.error());
+        if (status) {
+          publish(LinkTrouble{fmt::format(
+              "after lost events the reader is {}{}{}", device_state_name(status->state),
+              status->session ? fmt::format(" (session {})", *status->session) : "",
+              status->card ? ", a card in the slot" : "")});
+        } else {
+          publish(LinkTrouble{"after lost events, GET_STATUS failed: " + status.error().message});
+        }
+        after_command();
       });
     }
   }
@@ -261,10 +291,22 @@ class FaceReaderImpl final : public FaceReader,
       job();
       lock.lock();
     }
-    // Commands still queued are answered: the reader is going away with the driver.
+    // The link goes before libusb does (its device reference belongs to the context); then the
+    // commands still queued are answered face_reader_absent (no link any more).
     auto left = std::move(jobs_);
     lock.unlock();
     if (link_) link_->close();
+    {
+      const std::lock_guard held(mutex_);
+      link_.reset();
+      info_.reset();
+      place_.reset();
+    }
+    {
+      const std::lock_guard held(mutex_);
+      stopped_ = true;
+    }
+    for (auto& job : left) job();
   }
 
   boost::asio::io_context& io_;
@@ -279,6 +321,7 @@ class FaceReaderImpl final : public FaceReader,
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
+  bool stopped_ = false;  // the worker has exited: jobs run on the caller (they find no link)
   std::thread worker_;
   // Worker thread only (read under mutex_ elsewhere: info_, place_).
   std::unique_ptr<VendorLink> link_;

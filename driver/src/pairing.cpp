@@ -44,6 +44,10 @@ PairingResult pair_card_slots(std::span<const FaceReaderLocation> face_readers,
       if (slots[i].serial && *slots[i].serial == face.serial) by_serial.push_back(i);
       if (!slots[i].serial && same_channel(face, slots[i])) by_channel.push_back(i);
     }
+    if (twins > 1 && by_serial.size() > 1) {
+      // Twin devices: each slot's channel says which twin it is.
+      std::erase_if(by_serial, [&](std::size_t i) { return !same_channel(face, slots[i]); });
+    }
     if (by_serial.size() > 1) {
       out.problems.push_back(
           fmt::format("{}: {} card slots report this serial; pairing them needs one", face.serial,

@@ -170,6 +170,10 @@ Status VendorLink::reset_device() {
   if (rc != 0) return usb_fail(rc, fmt::format("{}: reset", serial_));
   // libusb keeps the claim across a reset that did not re-enumerate; claiming again is harmless.
   libusb_claim_interface(handle_, interface_);
+  {
+    const std::lock_guard lock(events_mutex_);
+    events_.restart();  // the device counts its events from the start again
+  }
   return {};
 }
 
@@ -186,7 +190,7 @@ Status VendorLink::start_events(std::function<void(EventInput)> sink) {
 
 Status VendorLink::submit_interrupt() {
   const std::lock_guard lock(events_mutex_);
-  if (closing_ || gone_) return {};
+  if (closing_ || gone_ || in_flight_) return {};  // in flight: libusb owns the transfer
   libusb_fill_interrupt_transfer(interrupt_, handle_, ep_event_, event_buffer_.data(),
                                  static_cast<int>(event_buffer_.size()), &VendorLink::on_interrupt,
                                  this, 0);
@@ -206,6 +210,7 @@ void LIBUSB_CALL VendorLink::on_interrupt(libusb_transfer* t) noexcept {
     // Nothing may cross libusb's C frames. Stop the stream; the worker's next command notices.
     const std::lock_guard lock(self->events_mutex_);
     self->in_flight_ = false;
+    self->broken_ = true;
     self->events_cv_.notify_all();
   }
 }
@@ -225,6 +230,11 @@ void VendorLink::handle_interrupt(libusb_transfer* t) {
         break;
       }
       case LIBUSB_TRANSFER_CANCELLED:
+        if (!closing_) {
+          // Not ours (a device reset kills URBs): the stream has stopped, the link is reopened.
+          broken_ = true;
+          out.push_back({std::nullopt, "interrupt IN cancelled under the link", true, false});
+        }
         break;
       case LIBUSB_TRANSFER_NO_DEVICE:
         gone_ = true;
@@ -253,8 +263,9 @@ void VendorLink::handle_interrupt(libusb_transfer* t) {
   for (auto& e : out)
     if (sink_) sink_(std::move(e));
   if (resubmit) {
-    if (const Status s = submit_interrupt(); !s && sink_) {
-      sink_({std::nullopt, s.error().message, gone_, false});
+    if (const Status s = submit_interrupt(); !s) {
+      broken_ = true;  // no event stream without it: reopen
+      if (sink_) sink_({std::nullopt, s.error().message, true, false});
     }
   }
 }

@@ -34,7 +34,10 @@ class VendorLink final : private CommandPipe {
 
   const std::string& serial() const noexcept { return serial_; }
   const UsbPlace& place() const noexcept { return place_; }
-  bool is_gone() const noexcept { return gone_; }
+  bool is_gone() const noexcept { return gone_ || broken_; }
+  bool unplugged() const noexcept { return gone_; }
+  // The link cannot go on (its event stream stopped for good): the driver closes and reopens it.
+  void mark_broken() noexcept { broken_ = true; }
   // The reader's counters, once discovery knows whose link this is (by its serial).
   void adopt_stats(std::shared_ptr<SharedStats> stats) {
     stats_ = stats;
@@ -60,7 +63,7 @@ class VendorLink final : private CommandPipe {
   Result<std::optional<Bytes>> receive(std::chrono::milliseconds timeout) override;
   void clear_halts() override;
   Status reset_device() override;
-  bool gone() const override { return gone_; }
+  bool gone() const override { return gone_ || broken_; }
   Status submit_interrupt();
   static void LIBUSB_CALL on_interrupt(libusb_transfer* t) noexcept;
   void handle_interrupt(libusb_transfer* t);
@@ -75,6 +78,7 @@ class VendorLink final : private CommandPipe {
   CommandChannel channel_;
   EventStream events_;
   std::atomic<bool> gone_{false};
+  std::atomic<bool> broken_{false};
 
   // The interrupt transfer, owned by libusb's event thread while `in_flight_`.
   std::mutex events_mutex_;

@@ -73,6 +73,7 @@ class ScriptedPipe final : public CommandPipe {
     const Step s = script.front();
     script.pop_front();
     if (s.words.at(0) == "timeout") return std::optional<Bytes>{};
+    if (s.words.at(0) == "error") return fail(Errc::io, "bulk IN: LIBUSB_ERROR_IO (recorded)");
     return std::optional<Bytes>(from_hex(s.words[0]).value());
   }
   void clear_halts() override {}
@@ -141,6 +142,11 @@ void replay(const std::string& name) {
             identity_result_payload(static_cast<std::uint32_t>(std::stoul(s.words.at(1))),
                                     s.words.at(2) == "1"));
         last = r ? Status{} : Status(r.error());
+      } else if (op == "cancel") {
+        auto r = channel.transact(
+            MessageType::cancel,
+            session_payload(static_cast<std::uint32_t>(std::stoul(s.words.at(1)))));
+        last = r ? Status{} : Status(r.error());
       } else if (op == "status") {
         auto r = channel.transact(MessageType::get_status, {});
         last = r ? Status(decode_status(*r) ? Status{}
@@ -202,13 +208,17 @@ TEST(Replay, BadSequenceRenumbersAndSendsOnceMore) {
 TEST(Replay, TwoLostRepliesResetTheLink) { replay("two_lost_replies_reset_the_link"); }
 TEST(Replay, ALostEventIsReportedAsAGap) { replay("a_lost_event_is_reported_as_a_gap"); }
 TEST(Replay, GarbageAroundAnEventIsSkipped) { replay("garbage_around_an_event_is_skipped"); }
+// Regressions found in review: a failed command reused its number; a repeated event counted as
+// 255 lost ones.
+TEST(Replay, AFailedCommandSpendsItsNumber) { replay("a_failed_command_spends_its_number"); }
+TEST(Replay, AnEventThatComesTwiceIsDropped) { replay("an_event_that_comes_twice_is_dropped"); }
 
 // Every recording has its test (a file without one would pin nothing).
 TEST(Replay, EveryRecordingIsReplayed) {
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(ONSHI_DRIVER_REPLAY_DIR))
     files += e.path().extension() == ".txt";
-  EXPECT_EQ(files, 9u);
+  EXPECT_EQ(files, 11u);
 }
 
 }  // namespace
