@@ -1,7 +1,9 @@
 // onshi-udev-rules: writes the face readers' udev rules from driver/'s device table (run by the
 // build; see udev/README.md).
 //
-//   onshi-udev-rules [--with-test-devices] [-o FILE]     (stdout without -o)
+//   onshi-udev-rules [--with-test-devices] [--no-uaccess] [-o FILE]     (stdout without -o)
+//
+// Without --no-uaccess: 93-onshi-face-reader.rules; with it: 69-onshi-face-reader-no-uaccess.rules.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,7 +16,7 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: onshi-udev-rules [--with-test-devices] [-o FILE]\n";
+  std::cerr << "usage: onshi-udev-rules [--with-test-devices] [--no-uaccess] [-o FILE]\n";
   return 2;
 }
 
@@ -37,17 +39,22 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
 int main(int argc, char** argv) {
   onshi::udev::RulesOptions options;
   std::string output;
+  bool no_uaccess = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--with-test-devices") {
       options.with_test_devices = true;
+    } else if (arg == "--no-uaccess") {
+      no_uaccess = true;
     } else if (arg == "-o" && i + 1 < argc) {
       output = argv[++i];
     } else {
       return usage();
     }
   }
-  auto text = onshi::udev::generate_rules(onshi::driver::device_table(), options);
+  auto text = no_uaccess
+                  ? onshi::udev::generate_no_uaccess_rules(onshi::driver::device_table(), options)
+                  : onshi::udev::generate_rules(onshi::driver::device_table(), options);
   if (!text) {
     std::cerr << "onshi-udev-rules: " << text.error().to_string() << "\n";
     return 1;

@@ -23,7 +23,10 @@ constexpr std::string_view kHeader =
 # interface 1 the vendor interface onshid claims with libusb. Permissions belong to the whole
 # device node, so whatever is granted here reaches the patient's card too:
 # * No TAG+="uaccess": it would give the logged-in desktop user raw access to the card, around
-#   pcscd and onshid's PIN guard.
+#   pcscd and onshid's PIN guard. systemd's own rules would add it (60-fido-id.rules:10 marks
+#   every CCID device ID_SMARTCARD_READER=1, 70-uaccess.rules:51 tags it), so
+#   {no_uaccess} hides the property from 70-uaccess.rules and the
+#   ENV{{ID_SMARTCARD_READER}} line below puts it back for 99-systemd.rules (smartcard.target).
 # * No GROUP, MODE or OWNER: libccid >= 1.7.0 sets GROUP="pcscd" on CCID devices and only one
 #   GROUP can win, so pcscd or onshid would lose the reader. pcscd keeps the owning group; onshid's
 #   group "{group}" gets a POSIX ACL entry instead.
@@ -36,8 +39,37 @@ constexpr std::string_view kHeader =
 #   on some readers.
 # * 93: after 92-libccid.rules and 92_pcscd_ccid.rules (and 60-autosuspend.rules), whose
 #   ATTR{{power/control}}="auto" must not win over "on" (attributes are written in rule order).
-#   After 70-uaccess.rules and 73-seat-late.rules too, in which this file takes no part: the
-#   uaccess ACL handling removes only user entries, never the group entry set here.
+#   After 70-uaccess.rules and 73-seat-late.rules too, so the restored ID_SMARTCARD_READER is
+#   seen only from here on; the uaccess ACL handling removes only user entries, never the group
+#   entry set here.
+)";
+
+// The 69 file. The facts: systemd 252's 60-fido-id.rules:10, 70-uaccess.rules:51,
+// 71-seat.rules:12, 73-seat-late.rules:16, 99-systemd.rules:62; NEWS "CHANGES WITH 247" (sticky
+// tags); udev/README.md "uaccess".
+constexpr std::string_view kNoUaccessHeader =
+    R"(# {file}: keeps systemd from tagging onshi's face readers "uaccess".
+# Generated from driver/src/device_table.cpp by onshi-udev-rules — do not edit.
+# {variant}
+#
+# A face reader is one composite USB device with a CCID interface (the patient's card slot).
+# systemd 252 marks every such device a smart-card reader (60-fido-id.rules:10:
+# ENV{{ID_USB_INTERFACES}}=="*:0b????:*" -> ENV{{ID_SMARTCARD_READER}}="1"), 70-uaccess.rules:51
+# then tags it "uaccess" (and 71-seat.rules:12 "seat"), and 73-seat-late.rules:16 runs the uaccess
+# builtin, which gives the desktop user raw access to the card, around pcscd and onshid's PIN guard.
+# A TAG-="uaccess" cannot undo that: since systemd 247 tags are sticky (NEWS), -= drops the tag
+# from CURRENT_TAGS only, and 73-seat-late's TAG=="uaccess" still matches.
+# So for the table's devices only, on every event 70-uaccess.rules acts on (all but remove,
+# unbind included), this file moves ID_SMARTCARD_READER into {saved} while
+# 70-uaccess.rules runs: 69 sorts after 60-fido-id.rules and before 70-uaccess.rules.
+# {rules} puts it back after 73-seat-late.rules, so 99-systemd.rules:62 still
+# adds the "systemd" tag and SYSTEMD_WANTS=smartcard.target, and the udev database keeps
+# ID_SMARTCARD_READER=1. The ACL for onshid's group is set by {rules} as before.
+# 60-fido-id.rules:12 has added the "security-device" tag before this file runs.
+# A reader already plugged in when this file is installed keeps its sticky "uaccess" tag until it
+# is unplugged or the machine reboots; a `udevadm trigger` does not remove it.
+# This depends on how 60-fido-id.rules and 70-uaccess.rules work: check it for every new systemd
+# (udev_udevadm_tests).
 )";
 
 constexpr std::string_view kClinicVariant =
@@ -71,6 +103,14 @@ Result<bool> check_table(std::span<const DeviceEntry> devices) {
   return true;
 }
 
+// The table device on every event that 60-fido-id.rules and 70-uaccess.rules act on (all but
+// remove; unbind too, or an unbind would add the sticky "uaccess" tag).
+std::string id_match(const DeviceEntry& e) {
+  return fmt::format(R"(SUBSYSTEM=="usb", ENV{{DEVTYPE}}=="usb_device", ACTION!="remove", )"
+                     R"(ATTR{{idVendor}}=="{:04x}", ATTR{{idProduct}}=="{:04x}")",
+                     e.vendor_id, e.product_id);
+}
+
 std::string device_rules(const DeviceEntry& e) {
   // Lower-case 4-digit hex: exactly how sysfs spells idVendor/idProduct.
   const std::string match =
@@ -85,6 +125,32 @@ std::string device_rules(const DeviceEntry& e) {
   // A line of its own: where power/control is missing the ACL must still be set.
   if (e.keep_powered)
     out += fmt::format("{}, TEST==\"power/control\", ATTR{{power/control}}=\"on\"\n", match);
+  // What the 69 file hid from 70-uaccess.rules, back for 99-systemd.rules and the database.
+  out += fmt::format("{}, ENV{{{saved}}}==\"?*\", ENV{{ID_SMARTCARD_READER}}=\"$env{{{saved}}}\"\n",
+                     id_match(e), fmt::arg("saved", kSavedSmartcardProperty));
+  return out;
+}
+
+std::string no_uaccess_rules(const DeviceEntry& e) {
+  return fmt::format(
+      "\n# {:04x}:{:04x}  {}{}\n{}, ENV{{ID_SMARTCARD_READER}}==\"?*\", "
+      "ENV{{{saved}}}=\"$env{{ID_SMARTCARD_READER}}\", ENV{{ID_SMARTCARD_READER}}=\"\"\n",
+      e.vendor_id, e.product_id, e.name,
+      e.test_only ? "\n#            test_only (not a product)" : "", id_match(e),
+      fmt::arg("saved", kSavedSmartcardProperty));
+}
+
+// The rules of the variant's devices, in table order.
+std::string each_device(std::span<const DeviceEntry> devices, const RulesOptions& options,
+                        std::string (*rules)(const DeviceEntry&)) {
+  std::string out;
+  std::size_t written = 0;
+  for (const DeviceEntry& e : devices) {
+    if (e.test_only && !options.with_test_devices) continue;
+    out += rules(e);
+    ++written;
+  }
+  if (written == 0) out += "\n# (no readers: every entry of the table is test-only)\n";
   return out;
 }
 
@@ -95,15 +161,19 @@ Result<std::string> generate_rules(std::span<const DeviceEntry> devices,
   if (auto ok = check_table(devices); !ok) return fail(std::move(ok).error());
   std::string out =
       fmt::format(kHeader, fmt::arg("file", kRulesFileName), fmt::arg("group", kAgentGroup),
+                  fmt::arg("no_uaccess", kNoUaccessFileName),
                   fmt::arg("variant", options.with_test_devices ? kTestVariant : kClinicVariant));
-  std::size_t written = 0;
-  for (const DeviceEntry& e : devices) {
-    if (e.test_only && !options.with_test_devices) continue;
-    out += device_rules(e);
-    ++written;
-  }
-  if (written == 0) out += "\n# (no readers: every entry of the table is test-only)\n";
-  return out;
+  return out + each_device(devices, options, device_rules);
+}
+
+Result<std::string> generate_no_uaccess_rules(std::span<const DeviceEntry> devices,
+                                              const RulesOptions& options) {
+  if (auto ok = check_table(devices); !ok) return fail(std::move(ok).error());
+  std::string out =
+      fmt::format(kNoUaccessHeader, fmt::arg("file", kNoUaccessFileName),
+                  fmt::arg("rules", kRulesFileName), fmt::arg("saved", kSavedSmartcardProperty),
+                  fmt::arg("variant", options.with_test_devices ? kTestVariant : kClinicVariant));
+  return out + each_device(devices, options, no_uaccess_rules);
 }
 
 }  // namespace onshi::udev

@@ -27,6 +27,9 @@ inline std::string read_text(const std::filesystem::path& path) {
 inline std::filesystem::path built_rules(bool with_test_devices) {
   return with_test_devices ? ONSHI_UDEV_TEST_RULES_FILE : ONSHI_UDEV_RULES_FILE;
 }
+inline std::filesystem::path built_no_uaccess_rules(bool with_test_devices) {
+  return with_test_devices ? ONSHI_UDEV_TEST_NO_UACCESS_FILE : ONSHI_UDEV_NO_UACCESS_FILE;
+}
 inline std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(ONSHI_UDEV_FIXTURES_DIR) / name;
 }

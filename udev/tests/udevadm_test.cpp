@@ -359,6 +359,71 @@ TEST_F(Udevadm, AmongAllSystemRulesOursAddsOnlyTheAcl) {
   std::cout << "stock Debian rules tag the face reader: " << tags << "\n";
 }
 
+std::string property(const Event& ev, const std::string& name) {
+  return ev.properties.count(name) ? ev.properties.at(name) : "";
+}
+
+bool runs_uaccess_builtin(const Event& ev) {
+  for (const Effect& x : ev.effects)
+    if (x.file == "73-seat-late.rules" && x.key == "RUN" && x.value == "uaccess") return true;
+  return false;
+}
+
+// The fix for the stock uaccess (udev/README.md, "uaccess"): with our 69 file next to the 93
+// file among all of Debian's rules, the table's reader is never tagged uaccess or seat, the
+// uaccess builtin does not run, and 99-systemd.rules still sees a smart-card reader.
+TEST_F(Udevadm, AmongAllSystemRulesOurTwoFilesKeepUaccessOff) {
+  const auto& e = facesim_entry();
+  const fs::path d =
+      all_system_rules("system-no-uaccess", {built_rules(true), built_no_uaccess_rules(true)});
+  for (const char* stock :
+       {"60-fido-id.rules", "70-uaccess.rules", "73-seat-late.rules", "99-systemd.rules"})
+    if (!fs::exists(d / stock)) GTEST_SKIP() << "no " << stock << " here";
+  const Events r =
+      run(d, e.vendor_id, e.product_id, {0x0b, 0xff}, {"add", "change", "bind", "unbind"});
+  for (const auto& [action, ev] : r.by_action) {
+    SCOPED_TRACE(action);
+    const std::string tags = property(ev, "TAGS");
+    std::cout << action << " with " << kNoUaccessFileName << ": TAGS=" << tags
+              << " CURRENT_TAGS=" << property(ev, "CURRENT_TAGS") << "\n";
+    EXPECT_EQ(tags.find(":uaccess:"), std::string::npos) << ev.raw;
+    EXPECT_EQ(tags.find(":seat:"), std::string::npos) << ev.raw;
+    EXPECT_NE(tags.find(":security-device:"), std::string::npos) << ev.raw;  // 60-fido-id:12
+    EXPECT_NE(tags.find(":systemd:"), std::string::npos) << ev.raw;          // 99-systemd:62
+    EXPECT_FALSE(runs_uaccess_builtin(ev)) << ev.raw;
+    EXPECT_TRUE(std::find(ev.run.begin(), ev.run.end(), "uaccess") == ev.run.end()) << ev.raw;
+    EXPECT_EQ(property(ev, "ID_SMARTCARD_READER"), "1") << ev.raw;
+    EXPECT_EQ(property(ev, std::string(kSavedSmartcardProperty)), "1") << ev.raw;
+    EXPECT_NE(property(ev, "SYSTEMD_WANTS").find("smartcard.target"), std::string::npos) << ev.raw;
+  }
+  for (const char* action : {"add", "change", "bind"}) {
+    const Event& ev = r.by_action.at(action);
+    EXPECT_NE(ev.acl.find("\ngroup:onshi:rw-\n"), std::string::npos) << action << "\n" << ev.acl;
+    // No named user entry (what the uaccess builtin grants); "user::" is the owner's.
+    EXPECT_FALSE(std::regex_search(ev.acl, std::regex("\nuser:[^:\n]"))) << action << "\n"
+                                                                         << ev.acl;
+  }
+}
+
+// Our two files change nothing for a CCID reader that is not in the table: systemd still tags it
+// uaccess and runs the uaccess builtin, as without them.
+TEST_F(Udevadm, AmongAllSystemRulesOtherReadersKeepTheirUaccess) {
+  const fs::path d =
+      all_system_rules("system-other", {built_rules(true), built_no_uaccess_rules(true)});
+  if (!fs::exists(d / "70-uaccess.rules") || !fs::exists(d / "73-seat-late.rules"))
+    GTEST_SKIP() << "no 70-uaccess.rules / 73-seat-late.rules here";
+  const Events r = run(d, 0x08e6, 0x3437, {0x0b}, {"add"});  // a plain CCID reader
+  const Event& add = r.by_action.at("add");
+  EXPECT_EQ(add.properties.at("ID_USB_INTERFACES"), kCcidOnlyInterfaces);
+  EXPECT_NE(property(add, "TAGS").find(":uaccess:"), std::string::npos) << add.raw;
+  EXPECT_TRUE(runs_uaccess_builtin(add)) << add.raw;
+  EXPECT_EQ(property(add, "ID_SMARTCARD_READER"), "1") << add.raw;
+  EXPECT_EQ(property(add, std::string(kSavedSmartcardProperty)), "") << add.raw;
+  EXPECT_TRUE(from(add.effects, kOurs).empty()) << add.raw;
+  EXPECT_TRUE(from(add.effects, std::string(kNoUaccessFileName)).empty()) << add.raw;
+  EXPECT_EQ(add.acl.find("group:onshi"), std::string::npos) << add.acl;
+}
+
 // Why there is no TAG-="uaccess" file (udev/README.md, "uaccess"): since systemd 247 tags are
 // sticky. Between 70-uaccess.rules and 73-seat-late.rules, -= drops the tag from CURRENT_TAGS
 // only; TAGS keeps it, 73-seat-late's TAG=="uaccess" still matches, and the uaccess builtin

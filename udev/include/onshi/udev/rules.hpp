@@ -14,6 +14,11 @@ namespace onshi::udev {
 
 // 93: after libccid's 92-libccid.rules / 92_pcscd_ccid.rules (see the generated header).
 inline constexpr std::string_view kRulesFileName = "93-onshi-face-reader.rules";
+// 69: after systemd's 60-fido-id.rules (which sets ID_SMARTCARD_READER=1 on every USB device
+// with a CCID interface) and before 70-uaccess.rules (which tags such devices "uaccess").
+inline constexpr std::string_view kNoUaccessFileName = "69-onshi-face-reader-no-uaccess.rules";
+// Where the 69 file keeps ID_SMARTCARD_READER while 70-uaccess runs; the 93 file restores it.
+inline constexpr std::string_view kSavedSmartcardProperty = "ONSHI_SMARTCARD_READER";
 // onshid's group (it runs as its own user in this group).
 inline constexpr std::string_view kAgentGroup = "onshi";
 // Debian 12's acl package; RUN needs an absolute path.
@@ -30,5 +35,11 @@ struct RulesOptions {
 // with control characters (names become comment lines).
 Result<std::string> generate_rules(std::span<const driver::DeviceEntry> devices,
                                    const RulesOptions& options);
+
+// The 69 file's text (kNoUaccessFileName): for the same devices as generate_rules, hides
+// ID_SMARTCARD_READER from 70-uaccess.rules so that systemd does not tag the reader "uaccess"
+// (the 93 file puts the value back). Same checks and failures as generate_rules.
+Result<std::string> generate_no_uaccess_rules(std::span<const driver::DeviceEntry> devices,
+                                              const RulesOptions& options);
 
 }  // namespace onshi::udev
