@@ -60,7 +60,6 @@ class CommandChannel {
   Result<Bytes> transact(MessageType command, ByteView payload);
   // GET_INFO: the resynchronisation point (§4.1).
   Result<DeviceInfo> handshake();
-  std::uint8_t next_seq() const noexcept { return next_seq_; }
 
  private:
   Result<std::optional<Frame>> await_reply(MessageType command, std::uint8_t seq);

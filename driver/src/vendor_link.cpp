@@ -14,7 +14,7 @@ constexpr std::string_view kLog = "driver";
 // An interrupt endpoint that fails this often in a row is treated as gone, not spun on.
 constexpr int kMaxConsecutiveEventErrors = 10;
 // A bulk OUT of one frame: the device takes it at once or is stuck.
-constexpr unsigned kControlTimeoutMs = 1000;
+constexpr unsigned kBulkOutTimeoutMs = 1000;
 
 Unexpected usb_fail(int rc, std::string_view what) {
   const Errc code = rc == LIBUSB_ERROR_NO_DEVICE ? Errc::face_reader_absent
@@ -115,7 +115,7 @@ Status VendorLink::send(ByteView frame) {
   for (int attempt = 0;; ++attempt) {
     int sent = 0;
     const int rc = libusb_bulk_transfer(handle_, ep_out_, const_cast<std::uint8_t*>(frame.data()),
-                                        static_cast<int>(frame.size()), &sent, kControlTimeoutMs);
+                                        static_cast<int>(frame.size()), &sent, kBulkOutTimeoutMs);
     if (rc == 0) return {};
     if (rc == LIBUSB_ERROR_NO_DEVICE) gone_ = true;
     if (rc == LIBUSB_ERROR_PIPE && attempt == 0) {
