@@ -107,6 +107,14 @@ constexpr std::array kTable{
              "the face reader refused the command (NAK)"},
     ErrcInfo{Errc::face_reader_unsupported, "face_reader_unsupported",
              "the face reader does not offer that feature"},
+    ErrcInfo{Errc::ledger_invalid, "ledger_invalid",
+             "a certificate ledger file is not a valid ledger record"},
+    ErrcInfo{Errc::ledger_locked, "ledger_locked",
+             "another terminal or process is writing the same ledger record"},
+    ErrcInfo{Errc::ledger_conflict, "ledger_conflict",
+             "the ledger record changed while it was being updated (nothing was written)"},
+    ErrcInfo{Errc::ledger_transition, "ledger_transition",
+             "that step is impossible in the certificate's current state"},
 };
 
 constexpr bool table_is_dense() {
@@ -116,7 +124,7 @@ constexpr bool table_is_dense() {
   return true;
 }
 static_assert(table_is_dense(), "kTable must list every Errc in declaration order");
-static_assert(kTable.size() == static_cast<std::size_t>(Errc::face_reader_unsupported) + 1,
+static_assert(kTable.size() == static_cast<std::size_t>(Errc::ledger_transition) + 1,
               "kTable must cover every Errc");
 
 }  // namespace

@@ -28,6 +28,11 @@ void check_invariants(const onshi::config::Config& config) {
     if (face_reader.institution && config.institution(*face_reader.institution) == nullptr)
       std::abort();
   }
+  if (config.ledger.lock_wait >= config.ledger.lock_stale_after) std::abort();
+  if (!config.ledger_directory().is_absolute()) std::abort();
+  for (const auto& [digit, label] : config.ledger.categories) {
+    if (digit < '0' || digit > '9' || label.empty()) std::abort();
+  }
   for (std::size_t i = 0; i < config.face_readers.size(); ++i) {
     for (std::size_t j = i + 1; j < config.face_readers.size(); ++j) {
       if (config.face_readers[i].serial &&

@@ -229,6 +229,43 @@ void read_face_readers(TableReader& root, std::vector<FaceReader>& face_readers,
   report_duplicate_serials(serials, root.problems());
 }
 
+void read_ledger(TableReader& root, Ledger& ledger) {
+  const toml::table* table = root.table("ledger");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("ledger"), position_of(*table), root.problems());
+  if (auto dir = reader.string("directory", absolute_path_problem)) ledger.directory = dir->value;
+  if (auto s = reader.integer("lock_stale_after_s", 10, 3600)) {
+    ledger.lock_stale_after = std::chrono::seconds(s->value);
+  }
+  if (auto s = reader.integer("lock_wait_s", 0, 300)) {
+    ledger.lock_wait = std::chrono::seconds(s->value);
+  }
+  if (ledger.lock_wait >= ledger.lock_stale_after) {
+    reader.problems().add(reader.path_of("lock_wait_s"), reader.where_is("lock_wait_s"),
+                          "must be shorter than lock_stale_after_s: a writer would otherwise "
+                          "wait for a lock it is allowed to break");
+  }
+  if (const toml::table* categories = reader.table("categories")) {
+    TableReader entries(*categories, reader.path_of("categories"), position_of(*categories),
+                        reader.problems());
+    ledger.categories.clear();
+    for (const auto& [key, value] : *categories) {
+      const std::string_view digit = key.str();
+      if (digit.size() != 1 || digit[0] < '0' || digit[0] > '9') {
+        entries.problems().add(entries.path_of(digit), entries.where_is(digit),
+                               "must be a 点数表 digit (\"1\" 医科, \"3\" 歯科, \"4\" 調剤)");
+        entries.contains(digit);
+        continue;
+      }
+      if (auto label = entries.string(digit, text_problem)) {
+        ledger.categories.emplace_back(digit[0], label->value);
+      }
+    }
+    entries.reject_unknown_keys();
+  }
+  reader.reject_unknown_keys();
+}
+
 void read_log(TableReader& root, Logging& logging) {
   const toml::table* table = root.table("log");
   if (table == nullptr) return;

@@ -28,6 +28,7 @@ void read_readers(TableReader& root, Readers& readers, const Facts& facts);
 // [face_reader] (one reader) or [[face_reader]] (one entry per reader), in document order.
 void read_face_readers(TableReader& root, std::vector<FaceReader>& face_readers,
                        const Facts& facts);
+void read_ledger(TableReader& root, Ledger& ledger);
 void read_log(TableReader& root, Logging& logging);
 
 }  // namespace onshi::config::detail

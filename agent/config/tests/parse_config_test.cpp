@@ -684,5 +684,56 @@ TEST(ParseConfig, IsDeterministic) {
   EXPECT_EQ(first.message, "test.toml: api.x (line 6): unknown key");
 }
 
+// ---- [ledger] -----------------------------------------------------------------------------------
+
+TEST(ParseConfig, LedgerDefaultsToTheStateDirectory) {
+  const Config c = parsed(doc("state_dir = \"/srv/onshi\"\n"));
+  EXPECT_FALSE(c.ledger.directory);
+  EXPECT_EQ(c.ledger_directory(), "/srv/onshi/ledger");
+  EXPECT_EQ(c.ledger.lock_stale_after, 120s);
+  EXPECT_EQ(c.ledger.lock_wait, 10s);
+  // The one public 分類 value (eligibility-system.md §3.3) seeds the table.
+  ASSERT_EQ(c.ledger.categories.size(), 1u);
+  EXPECT_EQ(c.ledger.categories[0].first, '3');
+  EXPECT_EQ(c.ledger.categories[0].second, "2:保険医療機関（歯科）");
+}
+
+TEST(ParseConfig, LedgerReadsEveryValue) {
+  const Config c = parsed(doc("",
+                              "[ledger]\n"
+                              "directory = \"/mnt/share/onshi-ledger\"\n"
+                              "lock_stale_after_s = 300\n"
+                              "lock_wait_s = 30\n"
+                              "[ledger.categories]\n"
+                              "\"1\" = \"1:保険医療機関（医科）\"\n"
+                              "\"4\" = \"4:保険薬局\"\n"));
+  EXPECT_EQ(c.ledger_directory(), "/mnt/share/onshi-ledger");
+  EXPECT_EQ(c.ledger.lock_stale_after, 300s);
+  EXPECT_EQ(c.ledger.lock_wait, 30s);
+  // A table given replaces the default one.
+  ASSERT_EQ(c.ledger.categories.size(), 2u);
+  EXPECT_EQ(c.ledger.categories[0].first, '1');
+  EXPECT_EQ(c.ledger.categories[1].second, "4:保険薬局");
+}
+
+TEST(ParseConfig, LedgerRules) {
+  expect_invalid(doc("", "[ledger]\ndirectory = \"share\"\n"),
+                 "test.toml: ledger.directory (line 6): must be an absolute path, got \"share\"");
+  expect_invalid(
+      doc("", "[ledger]\nlock_stale_after_s = 5\n"),
+      "test.toml: ledger.lock_stale_after_s (line 6): must be between 10 and 3600, got 5");
+  expect_invalid(doc("", "[ledger]\nlock_stale_after_s = 20\nlock_wait_s = 20\n"),
+                 "test.toml: ledger.lock_wait_s (line 7): must be shorter than "
+                 "lock_stale_after_s: a writer would otherwise wait for a lock it is allowed to "
+                 "break");
+  expect_invalid(doc("", "[ledger.categories]\n\"12\" = \"x\"\n"),
+                 "test.toml: ledger.categories.12 (line 6): must be a 点数表 digit (\"1\" 医科, "
+                 "\"3\" 歯科, \"4\" 調剤)");
+  expect_invalid(doc("", "[ledger.categories]\n\"3\" = \"\"\n"),
+                 "test.toml: ledger.categories.3 (line 6): must not be empty");
+  expect_invalid(doc("", "[ledger]\nshare = true\n"),
+                 "test.toml: ledger.share (line 6): unknown key");
+}
+
 }  // namespace
 }  // namespace onshi::config

@@ -88,6 +88,11 @@ enum class Errc : std::uint16_t {
   face_reader_protocol,
   face_reader_refused,
   face_reader_unsupported,
+  // the certificate ledger (agent/ledger: the client certificate's life, often on a share)
+  ledger_invalid,
+  ledger_locked,
+  ledger_conflict,
+  ledger_transition,
 };
 
 struct ErrcInfo {

@@ -89,6 +89,18 @@ struct FaceReader {
   std::optional<std::string> institution;  // one of the configured institutions' codes
 };
 
+// [ledger]: the client certificates' ledger (agent/ledger), one small file per certificate. Several
+// terminals of a clinic may share one directory (often an SMB share), so records are locked with
+// lock files, never flock, and written with a generation check.
+struct Ledger {
+  std::optional<std::filesystem::path> directory;  // default <state_dir>/ledger
+  std::chrono::seconds lock_stale_after{120};      // a lock older than this was left by a crash
+  std::chrono::seconds lock_wait{10};              // how long to wait for another writer
+  // 分類 on the portal's application form, per 点数表 digit ('1' 医科, '3' 歯科, '4' 調剤). Only
+  // one value is public (eligibility-system.md §3.3); the others say "check on the form".
+  std::vector<std::pair<char, std::string>> categories = {{'3', "2:保険医療機関（歯科）"}};
+};
+
 struct Logging {
   log::Level level = log::Level::info;  // debug, info, warning or error
 };
@@ -104,9 +116,13 @@ struct Config {
   Upstream upstream;
   Readers readers;
   std::vector<FaceReader> face_readers;  // in document order; empty without [face_reader]
+  Ledger ledger;
   Logging log;
 
   std::filesystem::path certificate_store() const { return state_dir / "certs"; }
+  std::filesystem::path ledger_directory() const {
+    return ledger.directory.value_or(state_dir / "ledger");
+  }
   const Institution* institution(std::string_view code) const;
 };
 
