@@ -4,71 +4,11 @@
 #include <filesystem>
 
 #include "onshi/check_digit.hpp"
+#include "onshi/text_scan.hpp"
 #include "rules.hpp"
 
 namespace onshi::config::detail {
 namespace {
-
-struct TextScan {
-  bool valid_utf8 = true;
-  std::size_t characters = 0;
-  std::optional<char32_t> control;  // the first control character
-  std::size_t control_at = 0;       // its 1-based character position
-};
-
-bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
-
-// Strict UTF-8 (no overlong forms, surrogates or values above U+10FFFF). toml++ already rejects
-// invalid documents, but these rules must hold for any caller.
-TextScan scan(std::string_view text) {
-  TextScan out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    char32_t c = 0;
-    if (lead < 0x80) {
-      length = 1;
-      c = lead;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-      c = lead & 0x1Fu;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      c = lead & 0x0Fu;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      c = lead & 0x07u;
-    } else {
-      out.valid_utf8 = false;
-      return out;
-    }
-    if (text.size() - i < length) {
-      out.valid_utf8 = false;
-      return out;
-    }
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0u) != 0x80u) {
-        out.valid_utf8 = false;
-        return out;
-      }
-      c = c << 6 | (next & 0x3Fu);
-    }
-    if ((length == 3 && c < 0x800) || (length == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-        (c >= 0xD800 && c <= 0xDFFF)) {
-      out.valid_utf8 = false;
-      return out;
-    }
-    ++out.characters;
-    if (!out.control && is_control(c)) {
-      out.control = c;
-      out.control_at = out.characters;
-    }
-    i += length;
-  }
-  return out;
-}
 
 Reason scan_problem(const TextScan& s) {
   if (!s.valid_utf8) return "is not valid UTF-8";
@@ -91,10 +31,10 @@ std::string describe_byte(char c) {
 
 }  // namespace
 
-Reason text_problem(std::string_view text) { return scan_problem(scan(text)); }
+Reason text_problem(std::string_view text) { return scan_problem(scan_text(text)); }
 
 Reason terminal_name_problem(std::string_view text) {
-  const TextScan s = scan(text);
+  const TextScan s = scan_text(text);
   if (auto reason = scan_problem(s)) return reason;
   // 64 is onshi's own limit: the docs give no length for 端末名称 (eligibility-system.md §3.1).
   if (s.characters > 64) return fmt::format("must be at most 64 characters, got {}", s.characters);
