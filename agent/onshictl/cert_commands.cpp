@@ -11,6 +11,7 @@
 
 #include "agent_client.hpp"
 #include "exit_codes.hpp"
+#include "ledger_commands.hpp"
 #include "onshi/japan_time.hpp"
 #include "onshi/tls/client_identity.hpp"
 #include "onshi/tls/subject_matcher.hpp"
@@ -186,6 +187,32 @@ std::string summary(const json& c) {
 
 void print_notice(const AgentNotice& notice) { fmt::print("{}\n", notice.message); }
 
+// What `cert import`/`cert rollback` did to the ledger (record_store_certificate's answer).
+void print_ledger_note(const json& note) {
+  if (note.contains("error")) {
+    fmt::print("Ledger NOT updated: {}\n  {}\n",
+               printable(note["error"].value("message", std::string())),
+               note.value("hint", std::string()));
+    return;
+  }
+  const std::string step = note.value("step", std::string());
+  const std::string record = note.value("record", std::string());
+  if (step == "unchanged") {
+    fmt::print("Ledger:      {} already records this certificate\n", record);
+  } else if (step == "adopted") {
+    fmt::print("Ledger:      no application on record: adopted as {}\n", record);
+  } else {
+    fmt::print("Ledger:      {} {}\n", record, step);
+  }
+  for (const auto& id : note.value("replaced", json::array())) {
+    fmt::print("             {} marked replaced\n", id.get<std::string>());
+  }
+  if (note.contains("replace_error")) {
+    fmt::print("             {}\n",
+               printable(note["replace_error"].value("message", std::string())));
+  }
+}
+
 }  // namespace
 
 AgentNotice notify_agent_reload(const std::filesystem::path& socket, std::string_view what) {
@@ -267,8 +294,21 @@ json stored_certificate_json(const tls::StoredCertificate& stored, std::chrono::
 }
 
 json status_report(const config::Config& config, const tls::CertificateStore& store,
-                   std::chrono::sys_seconds now) {
+                   std::chrono::sys_seconds now, const Result<ledger::Listing>* ledger_listing) {
   json out{{"store", store.root().string()}, {"institutions", json::array()}};
+  const ledger::Listing* ledger = nullptr;
+  const ledger::TerminalId self = terminal_identity(config);
+  if (ledger_listing != nullptr) {
+    if (*ledger_listing) {
+      ledger = &**ledger_listing;
+      out["ledger"] = {{"directory", config.ledger_directory().string()}, {"error", nullptr}};
+    } else {
+      out["ledger"] = {{"directory", config.ledger_directory().string()},
+                       {"error",
+                        {{"code", std::string(errc_name(ledger_listing->error().code))},
+                         {"message", ledger_listing->error().message}}}};
+    }
+  }
   for (const auto& institution : config.institutions) {
     const std::string& code = institution.code;
     json e{{"code", code}, {"name", institution.name}};
@@ -311,7 +351,12 @@ json status_report(const config::Config& config, const tls::CertificateStore& st
     e["days_left"] = std::move(days_left);
     e["warning_stage"] = std::move(stage);
     e["next_action"] = next_action;
-    e["ledger"] = nullptr;  // the application-to-download ledger (a later issue)
+    if (ledger) {
+      e["ledger"] = terminal_ledger_json(
+          ledger::assess_terminal(ledger->records, code, config.terminal_name, now, &self));
+    } else {
+      e["ledger"] = nullptr;
+    }
     out["institutions"].push_back(std::move(e));
   }
   json others = json::array();
@@ -335,7 +380,8 @@ int cert_status(const CertCommandOptions& o) {
   auto config = config::load_config_file(o.config_path);
   if (!config) return report(config.error(), o.json);
   const tls::CertificateStore store(config->certificate_store());
-  const json out = status_report(*config, store, now_seconds());
+  const Result<ledger::Listing> listing = open_ledger(*config).list();
+  const json out = status_report(*config, store, now_seconds(), &listing);
   if (o.json) {
     std::puts(dump(out).c_str());
     return status_exit_code(out);
@@ -353,6 +399,11 @@ int cert_status(const CertCommandOptions& o) {
       fmt::print("  problem:   {}\n", printable(e["message"].get<std::string>()));
     if (e["certificate"].is_object()) print_certificate(e["certificate"], "  ");
     fmt::print("  next:      {}\n", e["next_action"].get<std::string>());
+    if (e["ledger"].is_object()) {
+      fmt::print("  ledger:    {} ({}): {}\n", e["ledger"]["stage"].get<std::string>(),
+                 e["ledger"]["urgency"].get<std::string>(),
+                 printable(e["ledger"]["next_action"].get<std::string>()));
+    }
     if (e["previous"].is_object()) {
       if (e["previous"].contains("error")) {
         fmt::print("  previous:  unusable: {}\n",
@@ -369,6 +420,11 @@ int cert_status(const CertCommandOptions& o) {
       codes += (codes.empty() ? "" : ", ") + c.get<std::string>();
     }
     fmt::print("\nAlso in the store, for institutions not in the configuration: {}\n", codes);
+  }
+  if (out.contains("ledger") && out["ledger"]["error"].is_object()) {
+    fmt::print("\nThe ledger {} cannot be read: {}\n",
+               out["ledger"]["directory"].get<std::string>(),
+               printable(out["ledger"]["error"]["message"].get<std::string>()));
   }
   return status_exit_code(out);
 }
@@ -444,6 +500,7 @@ int cert_import(const CertCommandOptions& o, const std::string& file,
            {"replaced",
             outcome->replaced ? stored_certificate_json(*outcome->replaced, now) : json(nullptr)},
            {"rollback", outcome->replaced ? json(rollback_command(*code)) : json(nullptr)}};
+  out["ledger"] = record_store_certificate(*config, *code, outcome->installed.leaf, now);
   std::optional<AgentNotice> notice;
   if (!outcome->unchanged) notice = notify_agent(o, "the new certificate");
   out["agent"] =
@@ -456,6 +513,7 @@ int cert_import(const CertCommandOptions& o, const std::string& file,
     fmt::print("Unchanged: {} holds the certificate that is already current for {} {}.\n",
                printable(source), *code, printable(institution->name));
     print_certificate(out["certificate"], "  ");
+    print_ledger_note(out["ledger"]);
     return kExitOk;
   }
   fmt::print("Imported {} for {} {}:\n", printable(source), *code, printable(institution->name));
@@ -474,6 +532,7 @@ int cert_import(const CertCommandOptions& o, const std::string& file,
         "current again\n",
         summary(out["replaced"]), rollback_command(*code));
   }
+  print_ledger_note(out["ledger"]);
   print_notice(*notice);
   return kExitOk;
 }
@@ -506,11 +565,13 @@ int cert_rollback(const CertCommandOptions& o) {
   const auto status =
       tls::expiry_status(restored->leaf.not_before(), restored->leaf.not_after(), now);
   const AgentNotice notice = notify_agent(o, "the restored certificate");
+  const json ledger_note = record_store_certificate(*config, code, restored->leaf, now);
   json out{{"institution", {{"code", code}, {"name", config->institution(code)->name}}},
            {"state", std::string(certificate_state(status.stage))},
            {"certificate", stored_certificate_json(*restored, now)},
            {"previous", previous ? stored_certificate_json(*previous, now) : json(nullptr)},
-           {"agent", {{"reloaded", notice.reloaded}, {"message", notice.message}}}};
+           {"agent", {{"reloaded", notice.reloaded}, {"message", notice.message}}},
+           {"ledger", ledger_note}};
   if (o.json) {
     std::puts(dump(out).c_str());
     return kExitOk;
@@ -526,6 +587,7 @@ int cert_rollback(const CertCommandOptions& o) {
     fmt::print("Now previous: {}\n              `{}` again undoes this rollback\n",
                summary(out["previous"]), rollback_command(code));
   }
+  print_ledger_note(ledger_note);
   print_notice(notice);
   return kExitOk;
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "onshi/config/config.hpp"
+#include "onshi/ledger/ledger_directory.hpp"
 #include "onshi/result.hpp"
 #include "onshi/tls/certificate_status.hpp"
 #include "onshi/tls/certificate_store.hpp"
@@ -65,9 +66,12 @@ Result<std::string> choose_institution(const config::Config& config,
 
 // What `cert status --json` prints: per configured institution, its current and previous
 // certificate, days left, warning stage and next action (see README "onshictl").
+// With `ledger` (the ledger's listing, or why it cannot be read), each institution also gets the
+// ledger's view of this terminal's certificate and its next action.
 nlohmann::ordered_json status_report(const config::Config& config,
                                      const tls::CertificateStore& store,
-                                     std::chrono::sys_seconds now);
+                                     std::chrono::sys_seconds now,
+                                     const Result<ledger::Listing>* ledger = nullptr);
 
 // 0 when every institution's state is ok or warning, kExitCertificate otherwise.
 int status_exit_code(const nlohmann::ordered_json& report);

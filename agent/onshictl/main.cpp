@@ -12,6 +12,7 @@
 #include "card_commands.hpp"
 #include "cert_commands.hpp"
 #include "exit_codes.hpp"
+#include "ledger_commands.hpp"
 #include "onshi/bytes.hpp"
 #include "onshi/config/config.hpp"
 #include "onshi/pcsc/context.hpp"
@@ -195,7 +196,9 @@ int run(int argc, char** argv) {
   check->add_option("file", config_path, "The file (default /etc/onshi/onshi.toml)");
   // The terminal's client certificates (one per 医療機関コード) in <state_dir>/certs.
   auto* certs = app.add_subcommand(
-      "cert", "The terminal's client certificates: import a PKCS#12 file, status, rollback");
+      "cert",
+      "The terminal's client certificates: plan and record the portal's steps, import a PKCS#12 "
+      "file, status, rollback, the ledger");
   certs->require_subcommand(1);
   CertCommandOptions co;
   auto add_cert_common = [&](CLI::App* sub) {
@@ -228,6 +231,80 @@ int run(int argc, char** argv) {
       "rollback", "Make the previous certificate of an institution current again");
   add_cert_common(cert_rollback_cmd);
   cert_rollback_cmd->add_option("--institution", co.institution, "医療機関コード")->required();
+
+  // The ledger of the client certificates, from the application on the portal to revocation.
+  LedgerCommandOptions lo;
+  LedgerStepArgs step_args;
+  auto add_ledger_common = [&](CLI::App* sub) {
+    sub->add_option("--config", o.config_path,
+                    "Configuration file (default /etc/onshi/onshi.toml)");
+    sub->add_flag("--json", lo.json, "Machine-readable output");
+  };
+  auto add_record_id = [&](CLI::App* sub) {
+    sub->add_option("request_id", lo.request_id,
+                    "The request ID (リクエストID), or the record id `cert ledger` shows")
+        ->required();
+  };
+  auto add_contact = [&](CLI::App* sub) {
+    sub->add_option("--contact", step_args.contact.department_person,
+                    "担当部署/担当者名 (the registered mail's addressee)");
+    sub->add_option("--phone", step_args.contact.phone, "電話番号");
+    sub->add_option("--email", step_args.contact.email, "メールアドレス");
+  };
+  auto* cert_plan_cmd = certs->add_subcommand(
+      "plan",
+      "What to apply for on the portal: per institution 都道府県コード, 点数表, 分類, the check "
+      "digit, the ledger's state, how many certificates and the fee (exit 1 on a problem)");
+  add_ledger_common(cert_plan_cmd);
+  auto* cert_applied_cmd = certs->add_subcommand(
+      "applied", "Record an application made on the portal (申請日, リクエストID, contact)");
+  add_ledger_common(cert_applied_cmd);
+  add_record_id(cert_applied_cmd);
+  add_contact(cert_applied_cmd);
+  cert_applied_cmd->add_option("--institution", lo.institution,
+                               "医療機関コード (default: the one configured institution)");
+  cert_applied_cmd->add_option("--date", lo.date, "申請日 YYYY-MM-DD (default: today, Japan)");
+  auto* cert_issued_cmd = certs->add_subcommand(
+      "issued",
+      "Record that the portal issued the certificate (発行日 from the notice or the "
+      "status page); the 180-day download period starts");
+  add_ledger_common(cert_issued_cmd);
+  add_record_id(cert_issued_cmd);
+  cert_issued_cmd->add_option("--date", lo.date, "発行日 YYYY-MM-DD")->required();
+  cert_issued_cmd->add_option("--expires", step_args.expires,
+                              "証明書有効期限 YYYY-MM-DD, as the status page shows it");
+  auto* cert_revoked_cmd =
+      certs->add_subcommand("revoked", "Record that the certificate was revoked (失効)");
+  add_ledger_common(cert_revoked_cmd);
+  add_record_id(cert_revoked_cmd);
+  cert_revoked_cmd->add_option("--date", lo.date, "YYYY-MM-DD (default: today, Japan)");
+  auto* cert_cancelled_cmd = certs->add_subcommand(
+      "cancelled", "Record that an application not yet issued was cancelled on the portal");
+  add_ledger_common(cert_cancelled_cmd);
+  add_record_id(cert_cancelled_cmd);
+  cert_cancelled_cmd->add_option("--date", lo.date, "YYYY-MM-DD (default: today, Japan)");
+  auto* cert_edit_cmd = certs->add_subcommand(
+      "edit", "Record a change of the application's contact made on the portal");
+  add_ledger_common(cert_edit_cmd);
+  add_record_id(cert_edit_cmd);
+  add_contact(cert_edit_cmd);
+  auto* cert_imported_cmd = certs->add_subcommand(
+      "imported",
+      "Record the store's current certificate in the ledger (`cert import` does this "
+      "itself; use it when the ledger was unreachable then)");
+  add_ledger_common(cert_imported_cmd);
+  cert_imported_cmd->add_option("--institution", lo.institution,
+                                "医療機関コード (default: the one configured institution)");
+  cert_imported_cmd->add_option("request_id", lo.request_id,
+                                "The application it came from, when several are in progress");
+  auto* cert_ledger_cmd = certs->add_subcommand(
+      "ledger",
+      "Every certificate in the ledger, in the portal's columns (申請日, 担当部署/担当者名, "
+      "端末名称等, ステータス, リクエストID, 発行日, 証明書有効期限, ダウンロード有効期限) plus "
+      "days "
+      "left, the warning stage and the next action");
+  add_ledger_common(cert_ledger_cmd);
+  cert_ledger_cmd->add_option("--institution", lo.institution, "Only this 医療機関コード");
 
   // The mutual-TLS path to the eligibility system.
   auto* tls = app.add_subcommand("tls", "The TLS path to the eligibility system: pins, checks");
@@ -278,6 +355,15 @@ int run(int argc, char** argv) {
   if (cert_import_cmd->parsed()) return cert_import(co, p12_file, password);
   if (cert_status_cmd->parsed()) return cert_status(co);
   if (cert_rollback_cmd->parsed()) return cert_rollback(co);
+  lo.config_path = o.config_path;
+  if (cert_plan_cmd->parsed()) return cert_plan(lo);
+  if (cert_applied_cmd->parsed()) return cert_applied(lo, step_args);
+  if (cert_issued_cmd->parsed()) return cert_issued(lo, step_args);
+  if (cert_revoked_cmd->parsed()) return cert_revoked(lo);
+  if (cert_cancelled_cmd->parsed()) return cert_cancelled(lo);
+  if (cert_edit_cmd->parsed()) return cert_edit(lo, step_args);
+  if (cert_imported_cmd->parsed()) return cert_imported(lo);
+  if (cert_ledger_cmd->parsed()) return cert_ledger(lo);
   to.config_path = o.config_path;
   to.config_given = global_config->count() > 0 || tls_config_options[0]->count() > 0 ||
                     tls_config_options[1]->count() > 0;

@@ -76,6 +76,25 @@ owner = "${1:-$(id -un)}"
 EOF
 }
 
+# The Japanese calendar date N days ago (N negative: ahead), YYYY-MM-DD.
+jst_date() { date -u -d "@$(($(date +%s) + 9 * 3600 - $1 * 86400))" +%F; }
+# The ledger of the case's configuration, as JSON, in $work/ledger.json.
+ledger_json() { "$ctl" cert ledger --json --config "$cfg" >"$work/ledger.json" 2>&1; }
+# The value of KEY in the ledger record ID ("state", "stage", …), from $work/ledger.json.
+record_field() {
+  awk -v id="$1" -v key="$2" '
+    /^    \{$/ { inrec = 1; cur = "" }
+    inrec && /^      "id": / { v = $0; sub(/^ *"id": "/, "", v); sub(/",?$/, "", v); cur = v }
+    inrec && cur == id && $0 ~ "^      \"" key "\": " {
+      v = $0; sub(/^ *"[^"]*": /, "", v); sub(/,$/, "", v); gsub(/^"|"$/, "", v); print v; exit }
+  ' "$work/ledger.json"
+}
+expect_record() {
+  ledger_json
+  got=$(record_field "$1" "$2")
+  [ "$got" = "$3" ] || { cat "$work/ledger.json" >>"$out"; die "ledger record $1: $2 is \"$got\", expected \"$3\""; }
+}
+
 # import NAME [ARGS…]: a client bundle of the test PKI, password on stdin.
 import() {
   bundle=$1
@@ -350,10 +369,12 @@ status_ok_and_missing)
   [ "$(field "$A" certificate days_left)" = "$days" ] || die "days_left differs in certificate"
   field "$A" certificate not_after | grep -q '+09:00$' || die "not_after not in Japan time"
   field "$A" "" next_action | grep -q 'Nothing to do' || die "next_action of A"
-  [ "$(field "$A" "" ledger)" = null ] || die "ledger of A"
+  # The import adopted A's certificate in the ledger; B has nothing on record.
+  [ "$(field "$A" ledger stage)" = active ] || die "ledger stage of A: $(field "$A" ledger stage)"
   [ "$(field "$B" "" state)" = missing ] || die "state of B"
   [ "$(field "$B" "" certificate)" = null ] || die "certificate of B"
-  [ "$(field "$B" "" ledger)" = null ] || die "ledger of B"
+  [ "$(field "$B" ledger stage)" = missing ] || die "ledger stage of B: $(field "$B" ledger stage)"
+  [ "$(field "$B" ledger needs_application)" = true ] || die "B needs an application"
   field "$B" "" next_action | grep -q "onshictl cert import FILE.p12 --institution $B" ||
     die "next_action of B: $(field "$B" "" next_action)"
   run cert status --config "$cfg"
@@ -474,6 +495,156 @@ tls_check_without_certificate)
   expect '^  resolve '
   expect '^  handshake '
   expect '^FAILED at '
+  ;;
+ledger_import_moves_application_forward)
+  # applied → issued → imported by `cert import`; a renewal without an application on record is
+  # adopted and replaces it; a rollback reinstates it and replaces the other.
+  write_config
+  run cert applied REQ-0001 --config "$cfg" --institution "$A" --contact "事務部 山田" \
+    --phone 03-0000-0000 --date "$(jst_date 40)"
+  expect_rc 0
+  expect 'Recorded: application REQ-0001'
+  expect 'notice expected: '
+  expect_record REQ-0001 state applied
+  run cert issued REQ-0001 --config "$cfg" --date "$(jst_date 30)"
+  expect_rc 0
+  expect 'stage: awaiting_download'
+  expect_record REQ-0001 download_deadline "$(jst_date -150)"
+  import good-rsa
+  expect_rc 0
+  expect 'Ledger:      REQ-0001 imported'
+  expect_record REQ-0001 state imported
+  expect_record REQ-0001 stage active
+  expect_record REQ-0001 portal_status 発行済み
+  # The same bundle again: the ledger already has it.
+  import good-rsa
+  expect_rc 0
+  expect 'REQ-0001 already records this certificate'
+  import renewed
+  expect_rc 0
+  expect 'no application on record: adopted as import-'
+  expect 'REQ-0001 marked replaced'
+  expect_record REQ-0001 state replaced
+  adopted=$(sed -n 's/.*adopted as \(import-[0-9a-f]*\).*/\1/p' "$out")
+  expect_record "$adopted" state imported
+  run cert rollback --config "$cfg" --institution "$A"
+  expect_rc 0
+  expect 'Ledger:      REQ-0001 reinstated'
+  expect "$adopted marked replaced"
+  expect_record REQ-0001 state imported
+  expect_record "$adopted" state replaced
+  # cert status shows the ledger's next action.
+  status
+  grep -q '"stage": "active"' "$work/status.json" || { cat "$work/status.json" >>"$out"; die "no ledger stage in cert status"; }
+  run cert status --config "$cfg"
+  expect '^  ledger:    active (none): Nothing to do'
+  ;;
+ledger_refuses_impossible_steps)
+  write_config
+  run cert issued REQ-0404 --config "$cfg" --date "$(jst_date 1)"
+  expect_rc 2
+  expect 'has no record "REQ-0404"'
+  run cert applied REQ-0002 --config "$cfg" --institution "$B" --date "$(jst_date 3)"
+  expect_rc 0
+  run cert applied REQ-0002 --config "$cfg" --institution "$B"
+  expect_rc 1
+  expect 'ledger_conflict: the ledger already has a record "REQ-0002"'
+  run cert revoked REQ-0002 --config "$cfg"
+  expect_rc 1
+  expect 'ledger_transition: .*cancel the application instead'
+  run cert issued REQ-0002 --config "$cfg" --date "$(jst_date 5)"
+  expect_rc 1
+  expect 'before the application date'
+  run cert issued REQ-0002 --config "$cfg" --date "$(jst_date -3)"
+  expect_rc 1
+  expect 'is after today'
+  run cert cancelled REQ-0002 --config "$cfg"
+  expect_rc 0
+  run cert issued REQ-0002 --config "$cfg" --date "$(jst_date 1)"
+  expect_rc 1
+  expect 'only an application can be issued, and this one is cancelled'
+  run cert applied 'REQ/0003' --config "$cfg" --institution "$B"
+  expect_rc 2
+  expect 'may hold only letters'
+  run cert issued REQ-0002 --config "$cfg" --date 2026-02-30
+  expect_rc 2
+  expect 'not a date'
+  expect_record REQ-0002 state cancelled
+  expect_record REQ-0002 generation 2
+  ;;
+ledger_plan_and_fee)
+  write_config
+  run cert plan --config "$cfg" --json
+  expect_rc 0
+  expect '"applications_needed": 2'
+  expect '"fee_yen": 3000'
+  expect '"form": "27:大阪府,osaka"'
+  import good-rsa
+  expect_rc 0
+  expect 'no application on record: adopted as import-'
+  run cert plan --config "$cfg"
+  expect_rc 0
+  expect 'to apply for now: 1; fee 1,500 yen'
+  expect "^$A "
+  expect '^  ledger:       active$'
+  expect '^  ledger:       missing — apply for a certificate'
+  ;;
+ledger_shared_by_two_terminals)
+  # Two terminals with one ledger directory and, by mistake, one 端末名称.
+  write_config
+  printf '[ledger]\ndirectory = "%s"\n' "$work/shared" >>"$cfg"
+  export ONSHI_MACHINE_ID=terminal-one ONSHI_HOST=uketsuke1
+  import good-rsa
+  expect_rc 0
+  expect 'adopted as import-'
+  adopted=$(sed -n 's/.*adopted as \(import-[0-9a-f]*\).*/\1/p' "$out")
+  cfg2=$work/onshi2.toml
+  sed "s|$state|$work/state2|" "$cfg" >"$cfg2"
+  mkdir -p "$work/state2"
+  export ONSHI_MACHINE_ID=terminal-two ONSHI_HOST=uketsuke2
+  echo "+ (terminal two) onshictl cert import good-rsa.p12"
+  "$ctl" cert import --config "$cfg2" "$pki/clients/good-rsa.p12" --password-stdin \
+    <"$pki/clients/password" >"$out" 2>&1
+  rc=$?
+  expect_rc 0
+  expect 'Ledger NOT updated: .*imported on the terminal uketsuke1 already'
+  run cert plan --config "$cfg2"
+  expect_rc 1
+  expect "PROBLEM: $A: the certificate $adopted for 端末名称 \"受付1号機\" is held by another terminal (uketsuke1)"
+  ;;
+ledger_concurrent_writers)
+  # Two processes edit one record at once through the CLI: every step lands, none is lost.
+  write_config
+  run cert applied REQ-0005 --config "$cfg" --institution "$A" --date "$(jst_date 2)"
+  expect_rc 0
+  for writer in 1 2; do
+    (
+      i=0
+      while [ $i -lt 15 ]; do
+        "$ctl" cert edit REQ-0005 --config "$cfg" --phone "w$writer-$i" >/dev/null 2>"$work/err$writer" || exit 1
+        i=$((i + 1))
+      done
+    ) &
+    eval "pid$writer=\$!"
+  done
+  wait "$pid1" || { cat "$work/err1" >>"$out"; die "writer 1 failed"; }
+  wait "$pid2" || { cat "$work/err2" >>"$out"; die "writer 2 failed"; }
+  expect_record REQ-0005 generation 31
+  expect_record REQ-0005 steps 31
+  ;;
+ledger_unreachable)
+  # The ledger's directory cannot be created: the import still succeeds and says so.
+  write_config
+  : >"$work/not-a-directory"
+  printf '[ledger]\ndirectory = "%s"\n' "$work/not-a-directory/ledger" >>"$cfg"
+  import good-rsa
+  expect_rc 0
+  expect 'Imported good-rsa.p12'
+  expect 'Ledger NOT updated: '
+  expect "onshictl cert imported --institution $A"
+  run cert ledger --config "$cfg"
+  [ "$rc" != 0 ] || die "cert ledger exit 0 on an unreadable ledger"
+  expect 'cannot read the ledger directory'
   ;;
 *)
   echo "unknown case $case_name"

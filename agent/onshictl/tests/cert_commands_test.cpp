@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "exit_codes.hpp"
+#include "ledger_commands.hpp"
+#include "onshi/japan_time.hpp"
 
 namespace onshi::ctl {
 namespace {
@@ -257,6 +259,99 @@ TEST(CertCommands, ReloadRefusedSaysToRestart) {
             std::string::npos)
       << notice.message;
   EXPECT_NE(notice.message.find("restart it"), std::string::npos);
+}
+
+// ---- the ledger in cert status, import and plan -------------------------------------------------
+
+ledger::Recording recording(sys_seconds t) { return {t, terminal_identity(make_config("/tmp"))}; }
+
+TEST(LedgerCommands, StatusCarriesTheLedgersNextAction) {
+  TempDir dir;
+  const auto config = make_config(dir.path());
+  tls::CertificateStore store(config.certificate_store());
+  const auto t = now();
+  auto identity = make_identity(kCodeA, t - days(1100), t + days(20));
+  ASSERT_TRUE(store.install(identity, kCodeA, "a.p12", t));
+  const auto note = record_store_certificate(config, kCodeA, identity.leaf, t);
+  EXPECT_EQ(note["step"], "adopted") << note.dump();
+  const auto listing = open_ledger(config).list();
+  ASSERT_TRUE(listing);
+  const auto report = status_report(config, store, t, &listing);
+  const auto& a = entry(report, kCodeA);
+  EXPECT_EQ(a["ledger"]["stage"], "renewal_due");
+  EXPECT_EQ(a["ledger"]["urgency"], "warning");
+  EXPECT_EQ(a["ledger"]["needs_application"], true);
+  EXPECT_NE(a["ledger"]["next_action"].get<std::string>().find("onshictl cert applied"),
+            std::string::npos);
+  const auto& b = entry(report, kCodeB);
+  EXPECT_EQ(b["ledger"]["stage"], "missing");
+  EXPECT_TRUE(report["ledger"]["error"].is_null());
+  // Without a ledger listing the entries say nothing about it.
+  EXPECT_TRUE(entry(status_report(config, store, t), kCodeA)["ledger"].is_null());
+}
+
+TEST(LedgerCommands, ImportPicksTheApplicationWithTheSameExpiry) {
+  TempDir dir;
+  const auto config = make_config(dir.path());
+  const auto t = now();
+  auto ledger = open_ledger(config);
+  auto identity = make_identity(kCodeA, t - days(2), t + days(1180));
+  const auto expiry = japan_day(identity.leaf.not_after());
+  for (const auto& [id, expires] :
+       {std::pair{"REQ-1", expiry + days(5)}, std::pair{"REQ-2", expiry}}) {
+    ledger::Application a{id, kCodeA, config.terminal_name, {}, japan_day(t) - days(10)};
+    auto r = ledger::new_application(a, recording(t));
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(ledger::record_issued(*r, japan_day(t) - days(2), expires, recording(t)));
+    ASSERT_TRUE(ledger.create(*r));
+  }
+  const auto note = record_store_certificate(config, kCodeA, identity.leaf, t);
+  EXPECT_EQ(note["record"], "REQ-2") << note.dump();
+  EXPECT_EQ(note["step"], "imported");
+  EXPECT_EQ(ledger.read("REQ-1")->state, ledger::State::issued);
+  EXPECT_EQ(ledger.read("REQ-2")->state, ledger::State::imported);
+}
+
+TEST(LedgerCommands, ImportWithTwoUndistinguishedApplicationsAsksWhichOne) {
+  TempDir dir;
+  const auto config = make_config(dir.path());
+  const auto t = now();
+  auto ledger = open_ledger(config);
+  for (const char* id : {"REQ-1", "REQ-2"}) {
+    ledger::Application a{id, kCodeA, config.terminal_name, {}, japan_day(t) - days(10)};
+    ASSERT_TRUE(ledger.create(*ledger::new_application(a, recording(t))));
+  }
+  auto identity = make_identity(kCodeA, t - days(2), t + days(1180));
+  const auto note = record_store_certificate(config, kCodeA, identity.leaf, t);
+  EXPECT_EQ(note["updated"], false);
+  EXPECT_NE(note["error"]["message"].get<std::string>().find("REQ-1, REQ-2"), std::string::npos)
+      << note.dump();
+  // Naming the application settles it; issued_on comes from the certificate.
+  const auto named = record_store_certificate(config, kCodeA, identity.leaf, t, "REQ-1");
+  EXPECT_EQ(named["step"], "imported") << named.dump();
+  EXPECT_EQ(ledger.read("REQ-1")->issued_on, japan_day(t - days(2)));
+}
+
+TEST(LedgerCommands, PlanJsonHasTheFormsFields) {
+  TempDir dir;
+  const auto config = make_config(dir.path());
+  ledger::PlanInput in;
+  in.terminal_name = config.terminal_name;
+  for (const auto& i : config.institutions) in.institutions.push_back({i.code, i.name});
+  in.categories = config.ledger.categories;
+  in.now = now();
+  const auto j = plan_json(ledger::make_plan(in), config);
+  EXPECT_EQ(j["certificates_needed"], 2);
+  EXPECT_EQ(j["fee_yen"], 3000);
+  const auto& a = j["certificates"][0];
+  EXPECT_EQ(a["prefecture"]["form"], "27:大阪府,osaka");
+  EXPECT_EQ(a["score_table"]["name"], "医科");
+  EXPECT_TRUE(a["category"].is_null());
+  EXPECT_NE(a["category_note"].get<std::string>().find("check on the form"), std::string::npos);
+  const auto& b = j["certificates"][1];
+  EXPECT_EQ(b["category"], "2:保険医療機関（歯科）");
+  EXPECT_EQ(b["form"]["端末名称等"], "受付1号機");
+  EXPECT_EQ(b["ledger"]["stage"], "missing");
 }
 
 }  // namespace
