@@ -14,23 +14,10 @@
 
 #include "onshi/bytes.hpp"
 #include "onshi/config/config.hpp"
+#include "onshi/unique_fd.hpp"
 
 namespace onshi::ctl {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
 
 constexpr std::size_t kMaxReply = 1 << 20;
 
@@ -45,7 +32,7 @@ Result<AgentReply> AgentClient::request(std::string_view method, std::string_vie
     return fail(Errc::invalid_argument, "socket path too long");
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
 
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return fail(Errc::io, fmt::format("socket: {}", std::strerror(errno)));
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout_.count() / 1000);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "onshi/japan_time.hpp"
+#include "onshi/unique_fd.hpp"
 
 namespace onshi::tls {
 namespace {
@@ -37,21 +38,6 @@ Status check_code(const std::string& code) {
   return {};
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 Status chown_if_root(int fd, const fs::path& path, const std::optional<StoreOwner>& owner) {
   if (!owner || ::geteuid() != 0) return {};
   if (::fchown(fd, owner->uid, owner->gid) != 0) return store_error(path, "change owner", errno);
@@ -62,7 +48,7 @@ Status ensure_directory(const fs::path& path, const std::optional<StoreOwner>& o
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     return store_error(path, "create directory", errno);
   }
-  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return store_error(path, "open directory", errno);
   struct stat st {};
   if (::fstat(fd.get(), &st) == 0 && (st.st_mode & 0077) != 0 && ::fchmod(fd.get(), 0700) != 0) {
@@ -72,14 +58,14 @@ Status ensure_directory(const fs::path& path, const std::optional<StoreOwner>& o
 }
 
 Status sync_directory(const fs::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0 || ::fsync(fd.get()) != 0) return store_error(path, "sync", errno);
   return {};
 }
 
 // A new file, 0600, written and flushed to disk before it is used.
 Status write_new_file(const fs::path& path, ByteView data, const std::optional<StoreOwner>& owner) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0) return store_error(path, "create", errno);
   if (auto s = chown_if_root(fd.get(), path, owner); !s) return s;
   std::size_t done = 0;
@@ -140,7 +126,7 @@ class StoreLock {
   bool locked() const { return locked_; }
 
  private:
-  Fd fd_;
+  UniqueFd fd_;
   bool locked_ = false;
 };
 

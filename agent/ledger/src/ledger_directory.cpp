@@ -14,6 +14,7 @@
 
 #include "onshi/japan_time.hpp"
 #include "onshi/ledger/record_file.hpp"
+#include "onshi/unique_fd.hpp"
 
 namespace onshi::ledger {
 namespace {
@@ -33,21 +34,6 @@ sys_seconds now_seconds() {
   return std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now());
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool ok() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
-
 Result<void> write_all(int fd, std::string_view data, const fs::path& path) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
@@ -66,8 +52,8 @@ Result<void> write_all(int fd, std::string_view data, const fs::path& path) {
 
 // A small file, read whole; nullopt when it does not exist. Never follows a symlink.
 Result<std::optional<std::string>> read_small(const fs::path& path, std::size_t limit) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd.ok()) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) {
     if (errno == ENOENT) return std::optional<std::string>{};
     return fail(Errc::io, fmt::format("{}: cannot open: {}", path.string(), errno_text(errno)));
   }
@@ -94,8 +80,8 @@ Result<std::optional<std::string>> read_small(const fs::path& path, std::size_t 
 }
 
 void sync_directory(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.ok()) (void)::fsync(fd.get());  // best effort: SMB and some file systems refuse it
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.valid()) (void)::fsync(fd.get());  // best effort: SMB and some file systems refuse it
 }
 
 // What a lock file says about its holder.
@@ -319,8 +305,9 @@ Result<RecordLock> acquire(const WriteContext& w, const std::string& id) {
   for (int attempt = 0;; ++attempt) {
     const std::string nonce = random_nonce();
     {
-      Fd fd(::open(w.lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
-      if (fd.ok()) {
+      UniqueFd fd(
+          ::open(w.lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+      if (fd.valid()) {
         auto written = write_all(fd.get(), lock_text(w.options.self, nonce, now_seconds()), w.lock);
         if (!written) {
           // Ours (O_EXCL), but not saying so: remove it rather than leave it to go stale.
@@ -374,8 +361,27 @@ Result<std::uint64_t> generation_on_disk(const fs::path& file) {
   return record->generation;
 }
 
+// Removes what crashed writers of this record left: temp files and locks moved aside, older than
+// lock_stale_after. Called with the record's lock held, so no live writer of it owns them (a
+// writer whose lock was broken finds that out before its rename and drops its own temp file).
+void sweep_leftovers(const WriteContext& w) {
+  const std::string name = w.file.filename().string();
+  const std::string temp_prefix = "." + name + ".tmp-";
+  const std::string aside_prefix = name + ".lock.stale-";
+  const sys_seconds now = now_seconds();
+  std::error_code ec;
+  for (fs::directory_iterator it(w.file.parent_path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string entry = it->path().filename().string();
+    if (!entry.starts_with(temp_prefix) && !entry.starts_with(aside_prefix)) continue;
+    const auto since = mtime_of(it->path());
+    if (since && now - *since >= w.options.lock_stale_after) ::unlink(it->path().c_str());
+  }
+}
+
 Result<Record> write_locked(const WriteContext& w, RecordLock& lock, Record record,
                             std::uint64_t base_generation) {
+  sweep_leftovers(w);
   record.generation = base_generation + 1;
   const std::string text = serialize_record(record);
   if (text.size() > kMaxRecordFileBytes) {
@@ -389,8 +395,8 @@ Result<Record> write_locked(const WriteContext& w, RecordLock& lock, Record reco
       w.file.parent_path() / fmt::format(".{}.tmp-{}-{}-{}", w.file.filename().string(),
                                          w.options.self.host, ::getpid(), random_nonce());
   {
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!fd.ok()) {
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!fd.valid()) {
       return fail(Errc::io, fmt::format("{}: cannot create: {}", temp.string(), errno_text(errno)));
     }
     if (auto written = write_all(fd.get(), text, temp); !written) {

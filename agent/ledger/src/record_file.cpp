@@ -54,8 +54,10 @@ std::string text(const json& object, std::string_view parent, std::string_view k
   return s;
 }
 
-std::optional<sys_days> date(const json& object, std::string_view parent, std::string_view key,
-                             bool required = false) {
+// A string member that `parse` turns into a T; `form` says what was expected.
+template <typename T, typename Parse>
+std::optional<T> parsed(const json& object, std::string_view parent, std::string_view key,
+                        bool required, Parse parse, std::string_view form) {
   const json* v = member(object, key);
   const std::string path = join(parent, key);
   if (v == nullptr) {
@@ -63,9 +65,14 @@ std::optional<sys_days> date(const json& object, std::string_view parent, std::s
     return std::nullopt;
   }
   if (!v->is_string()) invalid(path, "not a string");
-  auto d = parse_iso_date(v->get_ref<const std::string&>());
-  if (!d) invalid(path, "not a date (YYYY-MM-DD)");
-  return d;
+  std::optional<T> value = parse(v->get_ref<const std::string&>());
+  if (!value) invalid(path, form);
+  return value;
+}
+
+std::optional<sys_days> date(const json& object, std::string_view parent, std::string_view key,
+                             bool required = false) {
+  return parsed<sys_days>(object, parent, key, required, parse_iso_date, "not a date (YYYY-MM-DD)");
 }
 
 // "2026-12-02T10:15:00+09:00" (format_japan_time) or any other "±HH:MM" offset or "Z".
@@ -95,16 +102,8 @@ std::optional<sys_seconds> parse_time(std::string_view s) {
 
 std::optional<sys_seconds> time(const json& object, std::string_view parent, std::string_view key,
                                 bool required = false) {
-  const json* v = member(object, key);
-  const std::string path = join(parent, key);
-  if (v == nullptr) {
-    if (required) invalid(path, "missing");
-    return std::nullopt;
-  }
-  if (!v->is_string()) invalid(path, "not a string");
-  auto t = parse_time(v->get_ref<const std::string&>());
-  if (!t) invalid(path, "not a time (YYYY-MM-DDTHH:MM:SS+09:00)");
-  return t;
+  return parsed<sys_seconds>(object, parent, key, required, parse_time,
+                             "not a time (YYYY-MM-DDTHH:MM:SS+09:00)");
 }
 
 const json* object_at(const json& parent, std::string_view parent_path, std::string_view key,

@@ -566,6 +566,26 @@ TEST_F(LedgerDirectoryTest, TempAndLockFilesAreNotListed) {
   EXPECT_EQ(listing->records[0].id, "REQ-0001");
 }
 
+// Temp files and set-aside locks of crashed writers do not pile up on the share: a write of the
+// record removes its own old ones, and leaves fresh ones and other records' alone.
+TEST_F(LedgerDirectoryTest, AWriteSweepsTheRecordsOldLeftovers) {
+  created("REQ-0001");
+  const fs::path old_temp = dir_ / ".REQ-0001.json.tmp-terminal-b-1-0011223344556677";
+  const fs::path fresh_temp = dir_ / ".REQ-0001.json.tmp-terminal-b-2-8899aabbccddeeff";
+  const fs::path old_aside = dir_ / "REQ-0001.json.lock.stale-0011223344556677";
+  const fs::path other_temp = dir_ / ".REQ-0002.json.tmp-terminal-b-1-0011223344556677";
+  for (const auto& p : {old_temp, fresh_temp, old_aside, other_temp}) spit(p, "{}");
+  age_file(old_temp, 3600s);
+  age_file(old_aside, 3600s);
+  age_file(other_temp, 3600s);
+  LedgerDirectory ledger(options());
+  ASSERT_TRUE(ledger.update("REQ-0001", phone_edit("06-0000-0000")));
+  EXPECT_FALSE(fs::exists(old_temp));
+  EXPECT_FALSE(fs::exists(old_aside));
+  EXPECT_TRUE(fs::exists(fresh_temp));
+  EXPECT_TRUE(fs::exists(other_temp));
+}
+
 TEST_F(LedgerDirectoryTest, AMissingDirectoryListsEmpty) {
   LedgerDirectory ledger(options());
   auto listing = ledger.list();

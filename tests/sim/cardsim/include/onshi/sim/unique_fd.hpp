@@ -1,36 +1,10 @@
-// Owns one POSIX file descriptor and closes it exactly once.
+// The simulators use base's descriptor owner (onshi/unique_fd.hpp) under their own namespace.
 #pragma once
 
-#include <unistd.h>
-
-#include <utility>
+#include "onshi/unique_fd.hpp"
 
 namespace onshi::sim {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.fd_, -1));
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  bool valid() const noexcept { return fd_ >= 0; }
-  explicit operator bool() const noexcept { return valid(); }
-  void reset(int fd = -1) noexcept {
-    // close() is not retried on EINTR: on Linux the descriptor is released either way.
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
+using onshi::UniqueFd;
 
 }  // namespace onshi::sim
