@@ -17,6 +17,7 @@
 #include "onshi/tls/subject_matcher.hpp"
 #include "onshi/tls/trust.hpp"
 #include "pin_input.hpp"
+#include "printable.hpp"
 
 namespace onshi::ctl {
 namespace {
@@ -29,16 +30,6 @@ constexpr SecretKind kPassword{"password", 1024, Errc::invalid_argument, true};
 
 std::chrono::sys_seconds now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-// Certificate names and store paths go to a terminal: control characters (escape sequences)
-// become '?'.
-std::string printable(std::string text) {
-  for (char& c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) c = '?';
-  }
-  return text;
 }
 
 std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
@@ -338,6 +329,8 @@ json status_report(const config::Config& config, const tls::CertificateStore& st
                                 import_command(code));
     }
     e["certificate"] = std::move(certificate);
+    std::optional<ledger::CertificateFacts> installed;
+    if (current) installed = certificate_facts(current->leaf);
     auto previous = store.previous(code);
     if (previous) {
       e["previous"] = stored_certificate_json(*previous, now);
@@ -353,7 +346,8 @@ json status_report(const config::Config& config, const tls::CertificateStore& st
     e["next_action"] = next_action;
     if (ledger) {
       e["ledger"] = terminal_ledger_json(
-          ledger::assess_terminal(ledger->records, code, config.terminal_name, now, &self));
+          ledger::assess_terminal(ledger->records, code, config.terminal_name, now, &self,
+                                  installed ? &*installed : nullptr));
     } else {
       e["ledger"] = nullptr;
     }

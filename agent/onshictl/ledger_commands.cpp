@@ -10,6 +10,7 @@
 #include "onshi/japan_time.hpp"
 #include "onshi/ledger/record_file.hpp"
 #include "onshi/tls/certificate_store.hpp"
+#include "printable.hpp"
 
 namespace onshi::ctl {
 namespace {
@@ -55,11 +56,7 @@ int report(const Error& e, bool as_json) {
     if (!hint.empty()) j["error"]["hint"] = hint;
     std::puts(dump(j).c_str());
   } else {
-    std::string text = e.to_string();
-    for (char& c : text) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
-    }
-    fmt::print(stderr, "onshictl: {}\n", text);
+    fmt::print(stderr, "onshictl: {}\n", printable(e.to_string()));
     if (!hint.empty()) fmt::print(stderr, "hint: {}\n", hint);
   }
   return exit_for(e);
@@ -155,9 +152,10 @@ int step_command(const LedgerCommandOptions& o, std::string_view verb,
     return kExitOk;
   }
   fmt::print("Recorded: {} {} ({} {}), generation {} in {}\n", written->id, verb,
-             written->institution, institution_name(loaded->config, written->institution),
-             written->generation, dir.directory().string());
-  fmt::print("  stage: {}\n  next:  {}\n", ledger::stage_name(a.stage), a.next_action);
+             written->institution,
+             printable(institution_name(loaded->config, written->institution)), written->generation,
+             printable(dir.directory().string()));
+  fmt::print("  stage: {}\n  next:  {}\n", ledger::stage_name(a.stage), printable(a.next_action));
   return kExitOk;
 }
 
@@ -169,21 +167,36 @@ Result<std::optional<ledger::Record>> record_for_import(const std::vector<ledger
                                                         const std::string& terminal_name,
                                                         const ledger::CertificateFacts& facts,
                                                         const std::optional<std::string>& wanted) {
+  const ledger::Record* holder = nullptr;
+  for (const auto& r : records) {
+    if (r.certificate && r.certificate->sha256 == facts.sha256) holder = &r;
+  }
   if (wanted) {
+    if (holder != nullptr && holder->id != *wanted) {
+      return fail(
+          Errc::invalid_argument,
+          fmt::format("this certificate is recorded as {} already, not {}", holder->id, *wanted));
+    }
     for (const auto& r : records) {
-      if (r.id == *wanted) return std::optional<ledger::Record>(r);
+      if (r.id != *wanted) continue;
+      if (r.institution != institution || r.terminal_name != terminal_name) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("the record {} is for {}, 端末名称 \"{}\"; this certificate is "
+                                "{}'s on \"{}\"",
+                                r.id, r.institution, r.terminal_name, institution, terminal_name));
+      }
+      return std::optional<ledger::Record>(r);
     }
     return fail(Errc::invalid_argument, fmt::format("the ledger has no record \"{}\"", *wanted));
   }
-  for (const auto& r : records) {
-    if (r.certificate && r.certificate->sha256 == facts.sha256) {
-      return std::optional<ledger::Record>(r);
-    }
-  }
+  if (holder != nullptr) return std::optional<ledger::Record>(*holder);
+  // The applications of this terminal and code this certificate may belong to (an older backup
+  // imported again does not close a renewal's application: it gets a record of its own).
   std::vector<const ledger::Record*> pending;
   for (const auto& r : records) {
     if (r.institution == institution && r.terminal_name == terminal_name &&
-        (r.state == ledger::State::applied || r.state == ledger::State::issued)) {
+        (r.state == ledger::State::applied || r.state == ledger::State::issued) &&
+        !ledger::certificate_mismatch(r, facts)) {
       pending.push_back(&r);
     }
   }
@@ -208,7 +221,7 @@ Result<std::optional<ledger::Record>> record_for_import(const std::vector<ledger
 }
 
 void print_problems(const std::vector<Error>& problems) {
-  for (const auto& p : problems) fmt::print("  unreadable: {}\n", p.message);
+  for (const auto& p : problems) fmt::print("  unreadable: {}\n", printable(p.message));
 }
 
 }  // namespace
@@ -230,6 +243,7 @@ ledger::LedgerDirectory open_ledger(const config::Config& config) {
   options.lock_stale_after = config.ledger.lock_stale_after;
   options.lock_wait = config.ledger.lock_wait;
   options.self = terminal_identity(config);
+  options.directory_may_be_missing = !config.ledger.directory.has_value();
   return ledger::LedgerDirectory(std::move(options));
 }
 
@@ -441,9 +455,9 @@ int cert_plan(const LedgerCommandOptions& o) {
     return code;
   }
   fmt::print("Certificates for the terminal \"{}\" (one per 医療機関コード on this terminal)\n",
-             plan.terminal_name);
+             printable(plan.terminal_name));
   for (const auto& c : plan.certificates) {
-    fmt::print("\n{} {}\n", c.code, c.name);
+    fmt::print("\n{} {}\n", c.code, printable(c.name));
     fmt::print("  検証番号:     {}\n", c.code_problem ? "WRONG: " + *c.code_problem : "ok");
     fmt::print("  都道府県コード: {}\n", c.prefecture
                                              ? fmt::format("{}:{},{}", c.prefecture->code,
@@ -457,7 +471,7 @@ int cert_plan(const LedgerCommandOptions& o) {
                                         "public; add yours to [ledger.categories])"));
     fmt::print("  ledger:       {}{}\n", ledger::stage_name(c.ledger.stage),
                c.apply ? " — apply for a certificate" : "");
-    fmt::print("  next:         {}\n", c.ledger.next_action);
+    fmt::print("  next:         {}\n", printable(c.ledger.next_action));
   }
   fmt::print(
       "\nCertificates needed on this terminal: {}; to apply for now: {}; fee {} yen "
@@ -466,7 +480,7 @@ int cert_plan(const LedgerCommandOptions& o) {
   for (const auto& p : plan.problems) {
     fmt::print("{}: {}\n",
                p.severity == ledger::PlanProblem::Severity::error ? "PROBLEM" : "warning",
-               p.message);
+               printable(p.message));
   }
   print_problems(listing->problems);
   return code;
@@ -506,11 +520,11 @@ int cert_applied(const LedgerCommandOptions& o, const LedgerStepArgs& args) {
     return kExitOk;
   }
   fmt::print("Recorded: application {} for {} {} on {}, terminal \"{}\" in {}\n", created->id,
-             *code, institution_name(config, *code), format_iso_date(*day), config.terminal_name,
-             dir.directory().string());
+             *code, printable(institution_name(config, *code)), format_iso_date(*day),
+             printable(config.terminal_name), dir.directory().string());
   fmt::print("  notice expected: {} to {} (registered mail)\n", or_dash(a.notice_earliest),
              or_dash(a.notice_latest));
-  fmt::print("  next:  {}\n", a.next_action);
+  fmt::print("  next:  {}\n", printable(a.next_action));
   return kExitOk;
 }
 
@@ -560,7 +574,7 @@ int cert_imported(const LedgerCommandOptions& o) {
     std::puts(dump(out).c_str());
   } else if (out.contains("error")) {
     fmt::print(stderr, "onshictl: {}: {}\n", out["error"]["code"].get<std::string>(),
-               out["error"]["message"].get<std::string>());
+               printable(out["error"]["message"].get<std::string>()));
   } else {
     fmt::print("Ledger: {} {} ({}){}\n", out["record"].get<std::string>(),
                out["step"].get<std::string>(), *code,
@@ -604,12 +618,12 @@ int cert_ledger(const LedgerCommandOptions& o) {
     const auto a = ledger::assess(r, now);
     const json j = record_json(r, a, loaded->at.by);
     fmt::print("\n{}  {} {}  端末名称等 \"{}\"{}\n", r.id, r.institution,
-               institution_name(config, r.institution), r.terminal_name,
+               printable(institution_name(config, r.institution)), printable(r.terminal_name),
                r.terminal_name == config.terminal_name ? " (this terminal's name)" : "");
     fmt::print("  ステータス        {}{}  stage {}\n", ledger::state_name(r.state),
                j["portal_status"].is_string() ? " (発行済み)" : "", ledger::stage_name(a.stage));
     fmt::print("  申請日            {}   担当部署/担当者名 {}\n", or_dash(r.applied_on),
-               r.contact.department_person.empty() ? "-" : r.contact.department_person);
+               r.contact.department_person.empty() ? "-" : printable(r.contact.department_person));
     fmt::print("  リクエストID      {}\n",
                r.request_id.empty() ? "- (adopted at import)" : r.request_id);
     fmt::print(
@@ -620,10 +634,10 @@ int cert_ledger(const LedgerCommandOptions& o) {
                a.days_left ? std::to_string(*a.days_left) : std::string("-"),
                a.warning.empty() ? "none" : a.warning, ledger::urgency_name(a.urgency));
     if (r.imported_by) {
-      fmt::print("  imported on       {}{}\n", r.imported_by->host,
+      fmt::print("  imported on       {}{}\n", printable(r.imported_by->host),
                  r.imported_by->machine_id == loaded->at.by.machine_id ? " (this terminal)" : "");
     }
-    fmt::print("  next action       {}\n", a.next_action);
+    fmt::print("  next action       {}\n", printable(a.next_action));
   }
   if (shown == 0) {
     fmt::print(

@@ -62,6 +62,18 @@ void assess_applied(const Record& r, sys_days today, Assessment& a) {
         "YYYY-MM-DD`.",
         r.contact.department_person.empty() ? "the contact" : r.contact.department_person, r.id,
         day(*earliest), day(*latest), r.id);
+  } else if (today > *latest + kDownloadPeriod) {
+    // Never recorded as issued: had it been issued by the latest notice day, its download
+    // deadline would have passed too, so only a new application helps.
+    a.stage = Stage::download_expired;
+    a.urgency = Urgency::critical;
+    a.warning = "download_expired";
+    a.days_left = static_cast<int>((*latest + kDownloadPeriod - today).count());
+    a.next_action = fmt::format(
+        "Request {} (applied {}) was never recorded as issued, and more than 180 days have "
+        "passed since its notice was due: even if it was issued it can no longer be "
+        "downloaded. Check it on the portal's status page; {}.",
+        r.id, day(applied), kApply);
   } else {
     a.stage = Stage::notice_overdue;
     a.urgency = Urgency::warning;
@@ -146,8 +158,14 @@ bool better_in_use(const Assessment& a, const Record& ra, const Assessment& b, c
   return ra.certificate->not_after > rb.certificate->not_after;
 }
 
-sys_days newest_day(const Record& r) {
-  return r.issued_on.value_or(r.applied_on.value_or(sys_days{}));
+// Which application in progress the next action is about: an issued one (its download deadline
+// runs) before one still waiting for its notice; of two issued, the nearer deadline; of two
+// applications, the newer.
+bool better_pending(const Record& a, const Record& b) {
+  const bool ia = a.state == State::issued, ib = b.state == State::issued;
+  if (ia != ib) return ia;
+  if (ia) return a.issued_on.value_or(sys_days{}) < b.issued_on.value_or(sys_days{});
+  return a.applied_on.value_or(sys_days{}) >= b.applied_on.value_or(sys_days{});
 }
 
 }  // namespace
@@ -239,15 +257,49 @@ Assessment assess(const Record& r, sys_seconds now) {
   return a;
 }
 
+namespace {
+
+// A certificate installed before the ledger knew it: recording it comes first.
+TerminalAssessment with_record_hint(TerminalAssessment t) {
+  if (t.unrecorded) {
+    t.next_action = fmt::format(
+        "This terminal's certificate is not in the ledger: record it with `onshictl cert imported "
+        "--institution {}`. {}",
+        t.institution, t.next_action);
+  }
+  return t;
+}
+
+}  // namespace
+
 TerminalAssessment assess_terminal(const std::vector<Record>& records,
                                    const std::string& institution, const std::string& terminal_name,
-                                   sys_seconds now, const TerminalId* holder) {
+                                   sys_seconds now, const TerminalId* holder,
+                                   const CertificateFacts* installed) {
   TerminalAssessment t;
   t.institution = institution;
   t.terminal_name = terminal_name;
   std::optional<Record> expired_or_lapsed;
   std::optional<Assessment> lapsed_assessment;
-  for (const auto& r : records) {
+  std::vector<Record> adopted;
+  if (installed != nullptr && std::none_of(records.begin(), records.end(), [&](const Record& r) {
+        return r.certificate && r.certificate->sha256 == installed->sha256;
+      })) {
+    Record r;
+    r.id = "import-" + installed->sha256.substr(0, 16);
+    r.institution = institution;
+    r.terminal_name = terminal_name;
+    r.state = State::imported;
+    r.certificate = *installed;
+    if (holder != nullptr) r.imported_by = *holder;
+    adopted.push_back(std::move(r));
+    t.unrecorded = true;
+  }
+  std::vector<const Record*> considered;
+  for (const auto& r : records) considered.push_back(&r);
+  for (const auto& r : adopted) considered.push_back(&r);
+  for (const Record* record : considered) {
+    const Record& r = *record;
     if (r.institution != institution || r.terminal_name != terminal_name) continue;
     if (holder != nullptr && r.imported_by && r.imported_by->machine_id != holder->machine_id) {
       continue;
@@ -259,7 +311,7 @@ TerminalAssessment assess_terminal(const std::vector<Record>& records,
         t.in_use_assessment = a;
       }
     } else if ((r.state == State::applied || r.state == State::issued) && !is_closed(a.stage)) {
-      if (!t.pending || newest_day(r) >= newest_day(*t.pending)) {
+      if (!t.pending || better_pending(r, *t.pending)) {
         t.pending = r;
         t.pending_assessment = a;
       }
@@ -285,7 +337,7 @@ TerminalAssessment assess_terminal(const std::vector<Record>& records,
     } else if (!usable) {
       t.urgency = std::max(t.urgency, Urgency::warning);
     }
-    return t;
+    return with_record_hint(std::move(t));
   }
   if (t.in_use) {
     t.stage = t.in_use_assessment->stage;
@@ -296,7 +348,7 @@ TerminalAssessment assess_terminal(const std::vector<Record>& records,
       t.next_action = fmt::format("{} Then record the application with `onshictl cert applied`.",
                                   t.next_action);
     }
-    return t;
+    return with_record_hint(std::move(t));
   }
   t.needs_application = true;
   t.urgency = Urgency::critical;
@@ -310,7 +362,7 @@ TerminalAssessment assess_terminal(const std::vector<Record>& records,
         "`onshictl cert import` it (or `onshictl cert imported --institution {}`).",
         institution, kApply, institution);
   }
-  return t;
+  return with_record_hint(std::move(t));
 }
 
 bool reminder_due(const TerminalAssessment& assessment, std::optional<sys_days> last_logged,

@@ -50,9 +50,10 @@ Result<void> write_all(int fd, std::string_view data, const fs::path& path) {
   return {};
 }
 
-// A small file, read whole; nullopt when it does not exist. Never follows a symlink.
+// A small file, read whole; nullopt when it does not exist. Never follows a symlink, and never
+// blocks on a FIFO or device someone left on the share (O_NONBLOCK, then only a regular file).
 Result<std::optional<std::string>> read_small(const fs::path& path, std::size_t limit) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!fd.valid()) {
     if (errno == ENOENT) return std::optional<std::string>{};
     return fail(Errc::io, fmt::format("{}: cannot open: {}", path.string(), errno_text(errno)));
@@ -209,7 +210,22 @@ fs::path LedgerDirectory::file_of(const std::string& id) const {
   return options_.directory / (id + ".json");
 }
 
+std::string LedgerDirectory::missing_directory() const {
+  return fmt::format(
+      "the ledger directory {} does not exist: is the share mounted? ([ledger] "
+      "directory names it; onshi creates only its own default directory)",
+      options_.directory.string());
+}
+
 Result<void> LedgerDirectory::ensure_exists() const {
+  if (!options_.directory_may_be_missing) {
+    struct stat st {};
+    if (::stat(options_.directory.c_str(), &st) != 0) return fail(Errc::io, missing_directory());
+    if (!S_ISDIR(st.st_mode)) {
+      return fail(Errc::io, fmt::format("{}: not a directory", options_.directory.string()));
+    }
+    return {};
+  }
   if (::mkdir(options_.directory.c_str(), 0775) == 0 || errno == EEXIST) {
     struct stat st {};
     if (::stat(options_.directory.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return {};
@@ -224,7 +240,10 @@ Result<Listing> LedgerDirectory::list() const {
   std::error_code ec;
   fs::directory_iterator it(options_.directory, ec);
   if (ec) {
-    if (ec == std::errc::no_such_file_or_directory) return out;
+    if (ec == std::errc::no_such_file_or_directory) {
+      if (options_.directory_may_be_missing) return out;
+      return fail(Errc::io, missing_directory());
+    }
     return fail(Errc::io, fmt::format("{}: cannot read the ledger directory: {}",
                                       options_.directory.string(), ec.message()));
   }
@@ -275,6 +294,10 @@ Result<Record> LedgerDirectory::read(const std::string& id) const {
   auto text = read_small(path, kMaxRecordFileBytes);
   if (!text) return text.error();
   if (!*text) {
+    if (!options_.directory_may_be_missing) {
+      struct stat st {};
+      if (::stat(options_.directory.c_str(), &st) != 0) return fail(Errc::io, missing_directory());
+    }
     return fail(Errc::invalid_argument,
                 fmt::format("the ledger {} has no record \"{}\" (`onshictl cert ledger` lists "
                             "them)",
@@ -322,15 +345,22 @@ Result<RecordLock> acquire(const WriteContext& w, const std::string& id) {
       }
     }
     auto text = read_small(w.lock, 4096);
-    if (text && !*text) continue;  // released meanwhile
+    const bool released = text && !*text;  // released meanwhile: try again after the checks
     LockInfo info;
-    if (text) info = parse_lock(**text);
+    if (text && *text) info = parse_lock(**text);
     const sys_seconds now = now_seconds();
     // A lock without a readable time (half written by a crash), or with one further in the future
-    // than any clock skew explains, ages by its file time.
+    // than any clock skew explains, ages by its file time. Otherwise it is stale only when both
+    // its writer's clock and the file time (the share's clock) say so: a terminal whose clock is
+    // behind must not have its live locks broken.
     std::optional<sys_seconds> since = info.created;
-    if (!since || *since > now + w.options.lock_stale_after) since = mtime_of(w.lock);
-    if (since && now - *since >= w.options.lock_stale_after &&
+    const std::optional<sys_seconds> file_time = mtime_of(w.lock);
+    if (!since || *since > now + w.options.lock_stale_after) {
+      since = file_time;
+    } else if (file_time && *file_time > *since) {
+      since = file_time;
+    }
+    if (!released && since && now - *since >= w.options.lock_stale_after &&
         break_stale_lock(w.lock, info.nonce)) {
       continue;
     }
@@ -344,6 +374,7 @@ Result<RecordLock> acquire(const WriteContext& w, const std::string& id) {
                               since ? format_japan_time(*since) : std::string("?"),
                               w.options.lock_stale_after.count(), w.lock.string()));
     }
+    if (released && attempt < 3) continue;  // the lock came free: retry at once, a few times
     std::this_thread::sleep_for(
         std::chrono::milliseconds(5 + jitter() % 20 + std::min(attempt, 20)));
   }
@@ -462,10 +493,9 @@ Result<Record> LedgerDirectory::update(const std::string& id, const Change& chan
   if (auto p = record_id_problem(id)) {
     return fail(Errc::invalid_argument, fmt::format("record \"{}\": {}", id, *p));
   }
-  // A record that is not there needs no lock (and its directory may not exist either).
-  if (auto before = read(id); !before && before.error().code == Errc::invalid_argument) {
-    return before.error();
-  }
+  // A record that is not there, or cannot be read, needs no lock (and its directory, or the
+  // share, may not be there either). Read again under the lock below.
+  if (auto before = read(id); !before) return before.error();
   const WriteContext w{options_, file_of(id), file_of(id).string() + ".lock"};
   auto lock = acquire(w, id);
   if (!lock) return lock.error();

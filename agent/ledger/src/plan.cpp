@@ -97,20 +97,6 @@ Plan make_plan(const PlanInput& in) {
     if (r.imported_by && r.imported_by->machine_id != in.self.machine_id) continue;
     mine.push_back(r);
   }
-  for (const auto& [code, facts] : in.installed) {
-    const bool known = std::any_of(in.ledger.begin(), in.ledger.end(), [&](const Record& r) {
-      return r.certificate && r.certificate->sha256 == facts.sha256;
-    });
-    if (known) continue;
-    auto adopted = adopt_imported(code, in.terminal_name, facts, Recording{in.now, in.self});
-    if (!adopted) continue;  // a certificate the ledger could not hold: the plan ignores it
-    mine.push_back(std::move(*adopted));
-    plan.problems.push_back(
-        {Severity::warning, code,
-         fmt::format("{}: this terminal's certificate (SHA-256 {}…) is not in the ledger: record "
-                     "it with `onshictl cert imported --institution {}`",
-                     code, facts.sha256.substr(0, 16), code)});
-  }
   std::set<std::string> configured;
   for (const auto& inst : in.institutions) {
     configured.insert(inst.code);
@@ -138,7 +124,18 @@ Plan make_plan(const PlanInput& in) {
                        "form",
                        inst.code, c.score_table)});
     }
-    c.ledger = assess_terminal(mine, inst.code, in.terminal_name, in.now);
+    const CertificateFacts* installed = nullptr;
+    for (const auto& [code, facts] : in.installed) {
+      if (code == inst.code) installed = &facts;
+    }
+    c.ledger = assess_terminal(mine, inst.code, in.terminal_name, in.now, &in.self, installed);
+    if (c.ledger.unrecorded) {
+      plan.problems.push_back(
+          {Severity::warning, inst.code,
+           fmt::format("{}: this terminal's certificate (SHA-256 {}…) is not in the ledger: record "
+                       "it with `onshictl cert imported --institution {}`",
+                       inst.code, installed->sha256.substr(0, 16), inst.code)});
+    }
     c.apply = c.ledger.needs_application;
     if (c.apply) {
       ++plan.applications_needed;

@@ -102,8 +102,18 @@ std::optional<sys_seconds> parse_time(std::string_view s) {
 
 std::optional<sys_seconds> time(const json& object, std::string_view parent, std::string_view key,
                                 bool required = false) {
-  return parsed<sys_seconds>(object, parent, key, required, parse_time,
-                             "not a time (YYYY-MM-DDTHH:MM:SS+09:00)");
+  // Its Japanese day must be one a file can hold again (format_japan_time writes it so).
+  auto in_range = [](std::string_view s) -> std::optional<sys_seconds> {
+    auto t = parse_time(s);
+    if (!t) return std::nullopt;
+    const std::chrono::year_month_day ymd{japan_day(*t)};
+    if (ymd.year() < std::chrono::year{1900} || ymd.year() > std::chrono::year{9999}) {
+      return std::nullopt;
+    }
+    return t;
+  };
+  return parsed<sys_seconds>(object, parent, key, required, in_range,
+                             "not a time (YYYY-MM-DDTHH:MM:SS+09:00, years 1900-9999 in Japan)");
 }
 
 const json* object_at(const json& parent, std::string_view parent_path, std::string_view key,
@@ -192,8 +202,10 @@ Record read(const json& doc) {
   Record r;
   const json* generation = member(doc, "generation");
   if (generation == nullptr) invalid("generation", "missing");
-  if (!generation->is_number_unsigned() || generation->get<std::uint64_t>() == 0) {
-    invalid("generation", "not a positive integer");
+  // At most 2^53: every write adds one, and JSON readers elsewhere hold numbers as doubles.
+  if (!generation->is_number_unsigned() || generation->get<std::uint64_t>() == 0 ||
+      generation->get<std::uint64_t>() > (std::uint64_t{1} << 53)) {
+    invalid("generation", "not a positive integer up to 2^53");
   }
   r.generation = generation->get<std::uint64_t>();
   r.id = text(doc, "", "id", true, false);
@@ -294,12 +306,17 @@ class WhereItFails : public nlohmann::json_sax<json> {
   bool end_array() override { return pop(); }
   bool parse_error(std::size_t position, const std::string&,
                    const nlohmann::detail::exception& e) override {
-    std::string path;
-    for (const Frame& f : frames_) {
+    // The innermost levels only: a file of nested brackets must not make a message larger than
+    // the file.
+    constexpr std::size_t kLevels = 8;
+    const std::size_t first = frames_.size() > kLevels ? frames_.size() - kLevels : 0;
+    std::string path = first > 0 ? "…" : "";
+    for (std::size_t i = first; i < frames_.size(); ++i) {
+      const Frame& f = frames_[i];
       if (f.array) {
         if (f.count > 0) path += fmt::format("[{}]", f.index);
       } else if (!f.key.empty()) {
-        path = join(path, f.key);
+        path = path.empty() || path == "…" ? path + f.key : join(path, f.key);
       }
     }
     // "[json.exception.parse_error.101] parse error at line 7, column 24: syntax error while

@@ -114,6 +114,15 @@ std::optional<std::string> text_problem(std::string_view text, bool may_be_empty
     return fmt::format("holds a control character (U+{:04X} at character {})",
                        static_cast<std::uint32_t>(*scan.control), scan.control_at);
   }
+  // Bidirectional overrides and isolates (U+202A-202E, U+2066-2069) reorder what a person reads.
+  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+    const auto b1 = static_cast<unsigned char>(text[i + 1]);
+    const auto b2 = static_cast<unsigned char>(text[i + 2]);
+    if (static_cast<unsigned char>(text[i]) == 0xE2 &&
+        ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9))) {
+      return "holds a bidirectional control character (U+202A-202E, U+2066-2069)";
+    }
+  }
   return std::nullopt;
 }
 
@@ -201,6 +210,40 @@ Result<void> record_issued(Record& r, sys_days issued_on, std::optional<sys_days
   return {};
 }
 
+std::optional<std::string> certificate_mismatch(const Record& r, const CertificateFacts& c) {
+  if (r.state != State::applied && r.state != State::issued) return std::nullopt;
+  const sys_days from = japan_day(c.not_before);
+  // An application's certificate is issued after it (a record claiming otherwise is one the file
+  // parser refuses: issued_on before applied_on).
+  if (r.applied_on && from < *r.applied_on) {
+    return fmt::format(
+        "the certificate was issued on {} (its notBefore), before the application "
+        "date {}: it is not this application's certificate (an older backup?); "
+        "check the file, or the request ID",
+        day(from), day(*r.applied_on));
+  }
+  // Whether notBefore is the 発行日 or the download day is not public, so a certificate is
+  // refused only when it is clearly older than the issue, or its expiry differs from the one the
+  // portal showed (a day of slack for time zones).
+  if (r.state == State::issued && r.issued_on && from + std::chrono::days{1} < *r.issued_on) {
+    return fmt::format(
+        "the certificate's notBefore {} is before the issue date {}: it is not this "
+        "request's certificate (an older backup?)",
+        day(from), day(*r.issued_on));
+  }
+  if (r.expires_on) {
+    const auto until = japan_day(c.not_after);
+    const auto gap = until > *r.expires_on ? until - *r.expires_on : *r.expires_on - until;
+    if (gap > std::chrono::days{1}) {
+      return fmt::format(
+          "the certificate expires on {}, but the portal showed {} for this "
+          "request: it is another certificate",
+          day(until), day(*r.expires_on));
+    }
+  }
+  return std::nullopt;
+}
+
 Result<bool> record_imported(Record& r, const CertificateFacts& c, const Recording& at) {
   if (auto p = facts_problem(c)) return fail(Errc::invalid_argument, *p);
   if (r.certificate && r.certificate->sha256 != c.sha256) {
@@ -232,15 +275,7 @@ Result<bool> record_imported(Record& r, const CertificateFacts& c, const Recordi
       break;
   }
   if (auto room = room_for_a_step(r, at); !room) return room.error();
-  // An application's certificate is issued after it; a record claiming otherwise is one the file
-  // parser refuses (issued_on before applied_on), so it is refused here.
-  if (r.state == State::applied && r.applied_on && japan_day(c.not_before) < *r.applied_on) {
-    return impossible(
-        r, fmt::format("the certificate was issued on {} (its notBefore), before the application "
-                       "date {}: it is not this application's certificate; check the file, or "
-                       "the application's request ID",
-                       day(japan_day(c.not_before)), day(*r.applied_on)));
-  }
+  if (auto mismatch = certificate_mismatch(r, c)) return impossible(r, *mismatch);
   const bool rollback = r.state == State::replaced;
   std::string detail;
   if (r.state == State::applied) {

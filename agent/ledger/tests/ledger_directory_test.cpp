@@ -400,6 +400,7 @@ TEST_F(LedgerDirectoryTest, ALockReleasedDuringTheWaitIsTaken) {
 TEST_F(LedgerDirectoryTest, AStaleLockIsBrokenAndTheWriteSucceeds) {
   created("REQ-0001");
   spit(lock("REQ-0001"), foreign_lock("crashed-pc", wall_now() - 1h));
+  age_file(lock("REQ-0001"), 1h);  // its writer's clock and the share's agree
   LedgerDirectory ledger(options());
   auto r = ledger.update("REQ-0001", phone_edit("03-0000-0001"));
   ASSERT_TRUE(r) << r.error().message;
@@ -407,6 +408,18 @@ TEST_F(LedgerDirectoryTest, AStaleLockIsBrokenAndTheWriteSucceeds) {
   EXPECT_EQ(ledger.read("REQ-0001")->contact.phone, "03-0000-0001");
   // The stale lock, its renamed copy and this writer's own lock are all gone.
   EXPECT_EQ(names(), std::vector<std::string>{"REQ-0001.json"});
+}
+
+// A terminal whose clock is an hour behind writes locks that look an hour old by their content;
+// the file time (the share's clock) says they are fresh, and they are respected.
+TEST_F(LedgerDirectoryTest, ALockFromATerminalWithASlowClockIsNotBroken) {
+  created("REQ-0001");
+  spit(lock("REQ-0001"), foreign_lock("slow-clock-pc", wall_now() - 1h));
+  LedgerDirectory ledger(options());
+  auto r = ledger.update("REQ-0001", phone_edit("03-0000-0001"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::ledger_locked) << r.error().message;
+  EXPECT_TRUE(fs::exists(lock("REQ-0001")));
 }
 
 TEST_F(LedgerDirectoryTest, ALockJustUnderTheStaleAgeIsRespected) {
@@ -584,6 +597,48 @@ TEST_F(LedgerDirectoryTest, AWriteSweepsTheRecordsOldLeftovers) {
   EXPECT_FALSE(fs::exists(old_aside));
   EXPECT_TRUE(fs::exists(fresh_temp));
   EXPECT_TRUE(fs::exists(other_temp));
+}
+
+// A configured directory (a share) that is missing is not an empty ledger: every operation says
+// it is not there, and nothing creates it.
+TEST_F(LedgerDirectoryTest, AConfiguredDirectoryThatIsMissingIsAnError) {
+  LedgerOptions o = options();
+  o.directory_may_be_missing = false;
+  LedgerDirectory ledger(o);
+  auto listing = ledger.list();
+  ASSERT_FALSE(listing);
+  EXPECT_EQ(listing.error().code, Errc::io);
+  EXPECT_NE(listing.error().message.find("is the share mounted?"), std::string::npos);
+  auto made = ledger.create(application("REQ-0001"));
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code, Errc::io);
+  auto read = ledger.read("REQ-0001");
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, Errc::io);
+  EXPECT_FALSE(fs::exists(dir_));
+  // Once it is there (mounted), it works.
+  fs::create_directory(dir_);
+  EXPECT_TRUE(ledger.create(application("REQ-0001")));
+  EXPECT_TRUE(ledger.list());
+}
+
+// A FIFO (or a device) on the share, named like a record or a lock, must not hang a reader.
+TEST_F(LedgerDirectoryTest, AFifoNamedLikeARecordOrALockDoesNotHang) {
+  created("REQ-0001");
+  ASSERT_EQ(::mkfifo((dir_ / "REQ-FIFO.json").c_str(), 0644), 0);
+  ASSERT_EQ(::mkfifo(lock("REQ-0001").c_str(), 0644), 0);
+  LedgerDirectory ledger(options());
+  auto listing = ledger.list();
+  ASSERT_TRUE(listing) << listing.error().message;
+  ASSERT_EQ(listing->problems.size(), 1u);
+  EXPECT_NE(listing->problems[0].message.find("not a regular file"), std::string::npos);
+  EXPECT_EQ(listing->records.size(), 1u);
+  auto r = ledger.read("REQ-FIFO");
+  EXPECT_FALSE(r);
+  // The FIFO in the lock's place is a lock nobody can read: waited for, then refused.
+  auto u = ledger.update("REQ-0001", phone_edit("06-0000-0000"));
+  ASSERT_FALSE(u);
+  EXPECT_EQ(u.error().code, Errc::ledger_locked) << u.error().message;
 }
 
 TEST_F(LedgerDirectoryTest, AMissingDirectoryListsEmpty) {
@@ -813,6 +868,7 @@ TEST_F(LedgerDirectoryTest, SeveralProcessesBreakingOneStaleLockAllSucceedInTurn
   constexpr int kWriters = 4;
   created("REQ-0001");
   spit(lock("REQ-0001"), foreign_lock("crashed-pc", wall_now() - 1h));
+  age_file(lock("REQ-0001"), 1h);
   int start[2];
   ASSERT_EQ(::pipe(start), 0);
   std::vector<pid_t> children;

@@ -544,5 +544,33 @@ TEST(RecordFile, TheStepsNeverWriteAFileTooLargeToRead) {
   EXPECT_EQ(back->history.size(), r.history.size());
 }
 
+// What parses must write back and parse again: an offset that carries a time out of the years a
+// file holds, or a generation the next write would wrap, is refused when read.
+TEST(RecordFile, ValuesTheNextWriteCouldNotHoldAreRefused) {
+  expect_invalid(with(kImported, "\"not_after\": \"2029-06-05T23:59:59+09:00\"",
+                      "\"not_after\": \"9999-12-31T23:59:59-10:00\""),
+                 "certificate.not_after", "1900-9999");
+  expect_invalid(with(kImported, "\"not_before\": \"2026-03-06T11:22:33+09:00\"",
+                      "\"not_before\": \"1900-01-01T00:00:00+14:00\""),
+                 "certificate.not_before", "1900-9999");
+  expect_invalid(with(kIssued, "\"generation\": 3", "\"generation\": 18446744073709551615"),
+                 "generation", "2^53");
+  auto at_the_cap =
+      parse_record(with(kIssued, "\"generation\": 3", "\"generation\": 9007199254740992"));
+  ASSERT_TRUE(at_the_cap) << at_the_cap.error().message;
+  EXPECT_TRUE(parse_record(serialize_record(*at_the_cap)));
+}
+
+// A file of nothing but nested brackets: the message names where it fails in a few levels, not
+// one "[0]" per bracket.
+TEST(RecordFile, DeepNestingGivesAShortMessage) {
+  const std::string text = "{\"history\": " + std::string(100000, '[');
+  auto r = parse_record(text);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::ledger_invalid);
+  EXPECT_LT(r.error().message.size(), 400u) << r.error().message.substr(0, 400);
+  EXPECT_THAT(r.error().message, HasSubstr("not JSON at line 1"));
+}
+
 }  // namespace
 }  // namespace onshi::ledger

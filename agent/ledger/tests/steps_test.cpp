@@ -495,9 +495,32 @@ TEST(Steps, ReplacingByABadRecordIdIsRefused) {
   }
 }
 
+// An older backup imported again while a renewal waits for its download is not the renewal's
+// certificate: refused by its dates, and certificate_mismatch says why.
+TEST(Steps, ACertificateThatIsNotTheRequestsIsRefusedByItsDates) {
+  Record r = issued();  // applied 2026-03-02, issued 2026-03-06, 証明書有効期限 2029-06-05
+  const Record before = r;
+  CertificateFacts other = cert('b');
+  other.not_after = jst(2026, 4, 9, 23, 59, 59);
+  ASSERT_TRUE(certificate_mismatch(r, other));
+  expect_refused(record_imported(r, other, at_a()), before, r, "expires on 2026-04-09");
+  other.not_after = cert().not_after;
+  other.not_before = jst(2026, 3, 3, 11);  // after the application, days before the issue
+  expect_refused(record_imported(r, other, at_a()), before, r, "before the issue date");
+  other.not_before = jst(2023, 1, 10, 11);  // a backup from before the application
+  expect_refused(record_imported(r, other, at_a()), before, r, "before the application date");
+  // A day either way is time zones, not another certificate.
+  CertificateFacts near = cert();
+  near.not_before = jst(2026, 3, 5, 11);
+  near.not_after = jst(2029, 6, 6, 9);
+  EXPECT_FALSE(certificate_mismatch(r, near));
+  EXPECT_TRUE(record_imported(r, near, at_a()));
+}
+
 // X.509's "no expiry" 9999-12-31T23:59:59Z is 10000-01-01 in Japan, beyond a file's dates.
 TEST(Steps, ACertificateBeyondTheYear9999IsRefused) {
   Record r = issued();
+  r.expires_on.reset();  // the portal's expiry would refuse this certificate first
   const Record before = r;
   CertificateFacts c = cert();
   c.not_after =

@@ -593,6 +593,7 @@ ledger_shared_by_two_terminals)
   # Two terminals with one ledger directory and, by mistake, one 端末名称.
   write_config
   printf '[ledger]\ndirectory = "%s"\n' "$work/shared" >>"$cfg"
+  mkdir "$work/shared"
   export ONSHI_MACHINE_ID=terminal-one ONSHI_HOST=uketsuke1
   import good-rsa
   expect_rc 0
@@ -645,6 +646,24 @@ ledger_unreachable)
   run cert ledger --config "$cfg"
   [ "$rc" != 0 ] || die "cert ledger exit 0 on an unreadable ledger"
   expect 'cannot read the ledger directory'
+  ;;
+ledger_share_not_mounted)
+  # A configured ledger directory that is missing is a share not mounted, not an empty ledger:
+  # the plan must not advise applying (and paying) again, and nothing is created locally.
+  write_config
+  printf '[ledger]\ndirectory = "%s"\n' "$work/mnt/ledger" >>"$cfg"
+  mkdir "$work/mnt"
+  run cert plan --config "$cfg"
+  expect_rc 1
+  expect 'does not exist: is the share mounted?'
+  expect_not 'fee'
+  run cert applied REQ-0009 --config "$cfg" --institution "$A"
+  expect_rc 1
+  expect 'is the share mounted?'
+  run cert issued REQ-0009 --config "$cfg" --date "$(jst_date 1)"
+  expect_rc 1
+  expect 'is the share mounted?'
+  [ ! -e "$work/mnt/ledger" ] || die "the ledger directory was created under the mount point"
   ;;
 *)
   echo "unknown case $case_name"

@@ -354,5 +354,51 @@ TEST(LedgerCommands, PlanJsonHasTheFormsFields) {
   EXPECT_EQ(b["ledger"]["stage"], "missing");
 }
 
+// `cert imported --institution A REQ` must not put A's certificate on B's application.
+TEST(LedgerCommands, ANamedRecordOfAnotherInstitutionIsRefused) {
+  TempDir dir;
+  const auto config = make_config(dir.path());
+  const auto t = now();
+  auto ledger = open_ledger(config);
+  ledger::Application b{"REQ-B", kCodeB, config.terminal_name, {}, japan_day(t) - days(10)};
+  ASSERT_TRUE(ledger.create(*ledger::new_application(b, recording(t))));
+  auto identity = make_identity(kCodeA, t - days(2), t + days(1180));
+  const auto note = record_store_certificate(config, kCodeA, identity.leaf, t, "REQ-B");
+  EXPECT_EQ(note["updated"], false);
+  EXPECT_NE(note["error"]["message"].get<std::string>().find("is for 2734206382"),
+            std::string::npos)
+      << note.dump();
+  EXPECT_EQ(ledger.read("REQ-B")->state, ledger::State::applied);
+  // Adopted, it cannot be claimed by another record either.
+  EXPECT_EQ(record_store_certificate(config, kCodeA, identity.leaf, t)["step"], "adopted");
+  ledger::Application a{"REQ-A", kCodeA, config.terminal_name, {}, japan_day(t) - days(10)};
+  ASSERT_TRUE(ledger.create(*ledger::new_application(a, recording(t))));
+  const auto again = record_store_certificate(config, kCodeA, identity.leaf, t, "REQ-A");
+  EXPECT_NE(again["error"]["message"].get<std::string>().find("recorded as import-"),
+            std::string::npos)
+      << again.dump();
+}
+
+// A terminal set up before the ledger: status does not call its good certificate missing.
+TEST(LedgerCommands, StatusCountsAnInstalledCertificateTheLedgerLacks) {
+  TempDir dir;
+  const auto config = make_config(dir.path());
+  tls::CertificateStore store(config.certificate_store());
+  const auto t = now();
+  ASSERT_TRUE(
+      store.install(make_identity(kCodeA, t - days(30), t + days(1000)), kCodeA, "a.p12", t));
+  const auto listing = open_ledger(config).list();
+  ASSERT_TRUE(listing);
+  const auto report = status_report(config, store, t, &listing);
+  const auto& a = entry(report, kCodeA);
+  EXPECT_EQ(a["ledger"]["stage"], "active") << a.dump();
+  EXPECT_EQ(a["ledger"]["needs_application"], false);
+  EXPECT_NE(a["ledger"]["next_action"].get<std::string>().find(
+                "not in the ledger: record it with `onshictl cert imported --institution "
+                "2714206386`"),
+            std::string::npos)
+      << a.dump();
+}
+
 }  // namespace
 }  // namespace onshi::ctl

@@ -85,14 +85,18 @@ struct TerminalAssessment {
   Urgency urgency = Urgency::none;
   bool has_certificate = false;  // in_use is set and usable now
   bool needs_application = false;
+  // The terminal's store holds a certificate the ledger does not know (a terminal set up before
+  // the ledger): counted as adopted, and the next action says to record it.
+  bool unrecorded = false;
   std::string next_action;
 };
 // With `holder`, certificates imported on another machine are left out: under the same 端末名称
-// they are that machine's, not this one's (the plan reports the clash).
+// they are that machine's, not this one's (the plan reports the clash). With `installed` (the
+// store's current certificate on this terminal), a certificate no record holds counts as adopted.
 TerminalAssessment assess_terminal(const std::vector<Record>& records,
                                    const std::string& institution, const std::string& terminal_name,
-                                   std::chrono::sys_seconds now,
-                                   const TerminalId* holder = nullptr);
+                                   std::chrono::sys_seconds now, const TerminalId* holder = nullptr,
+                                   const CertificateFacts* installed = nullptr);
 
 // Whether the agent should log the reminder now, having last logged it on `last_logged` (a Japanese
 // calendar day): once per Japanese day while in a warning window.

@@ -31,6 +31,10 @@ struct LedgerOptions {
   std::chrono::seconds lock_stale_after{120};
   std::chrono::milliseconds lock_wait{10000};
   TerminalId self;  // written into locks
+  // True for this terminal's own directory (<state_dir>/ledger): missing means empty, and the
+  // first write creates it. False for a configured one, often a share: missing means not
+  // mounted, an Errc::io error, never an empty ledger (a clinic would apply and pay again).
+  bool directory_may_be_missing = true;
   // Test seam: called after the temp file is written, before the final checks and the rename.
   std::function<void()> before_rename;
 };
@@ -49,10 +53,12 @@ class LedgerDirectory {
 
   const std::filesystem::path& directory() const { return options_.directory; }
 
-  // Creates the directory (not its parents) when missing. Errc::io if it cannot.
+  // Creates the directory (not its parents) when missing and allowed to be; Errc::io if it cannot,
+  // or if a configured directory is missing.
   Result<void> ensure_exists() const;
 
-  // Every record. A missing directory is an empty ledger; an unreadable one is Errc::io.
+  // Every record. A missing directory is an empty ledger (when it may be missing); an unreadable
+  // one is Errc::io.
   Result<Listing> list() const;
   // Errc::cert_not_found-like: Errc::invalid_argument when there is no record `id`.
   Result<Record> read(const std::string& id) const;
@@ -69,6 +75,7 @@ class LedgerDirectory {
 
  private:
   std::filesystem::path file_of(const std::string& id) const;
+  std::string missing_directory() const;
   LedgerOptions options_;
 };
 

@@ -45,6 +45,13 @@ Result<void> record_issued(Record& record, std::chrono::sys_days issued_on,
 Result<bool> record_imported(Record& record, const CertificateFacts& certificate,
                              const Recording& at);
 
+// Why `certificate` cannot be the one an applied or issued record is waiting for (notBefore before
+// the application, clearly before the issue date, or an expiry other than the portal's), or
+// nullopt when it may be. record_imported refuses such a certificate; `cert import` adopts it in a
+// record of its own instead of closing the application's.
+std::optional<std::string> certificate_mismatch(const Record& record,
+                                                const CertificateFacts& certificate);
+
 // issued|imported|replaced → revoked (失効): from the portal, or the CA's CRL (an old certificate
 // is often revoked once its successor is in use).
 Result<void> record_revoked(Record& record, std::chrono::sys_days revoked_on, const Recording& at);
