@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "lock_file.hpp"
 #include "onshi/japan_time.hpp"
 #include "onshi/ledger/record_file.hpp"
 #include "onshi/unique_fd.hpp"
@@ -20,6 +21,9 @@ namespace onshi::ledger {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::lock_text;
+using detail::LockInfo;
+using detail::parse_lock;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
 
@@ -83,49 +87,6 @@ Result<std::optional<std::string>> read_small(const fs::path& path, std::size_t 
 void sync_directory(const fs::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.valid()) (void)::fsync(fd.get());  // best effort: SMB and some file systems refuse it
-}
-
-// What a lock file says about its holder.
-struct LockInfo {
-  std::string nonce;
-  std::string host;
-  std::string pid;
-  std::optional<sys_seconds> created;
-};
-
-std::string lock_text(const TerminalId& self, const std::string& nonce, sys_seconds now) {
-  return fmt::format("onshi-ledger-lock 1\nnonce={}\nhost={}\nmachine_id={}\npid={}\ncreated={}\n",
-                     nonce, self.host, self.machine_id, ::getpid(), now.time_since_epoch().count());
-}
-
-LockInfo parse_lock(const std::string& text) {
-  LockInfo info;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + start, end - start);
-    const auto eq = line.find('=');
-    if (eq != std::string_view::npos) {
-      const auto key = line.substr(0, eq);
-      const std::string value(line.substr(eq + 1));
-      if (key == "nonce") info.nonce = value;
-      if (key == "host") info.host = value;
-      if (key == "pid") info.pid = value;
-      if (key == "created") {
-        // A lock file on a share may say anything: a time outside 1970–9999 is no time (the lock
-        // then ages by its file time), so that computing its age cannot overflow.
-        constexpr long long kYear9999 = 253402300799;
-        try {
-          const long long t = std::stoll(value);
-          if (t >= 0 && t <= kYear9999) info.created = sys_seconds(seconds(t));
-        } catch (const std::exception&) {
-        }
-      }
-    }
-    start = end + 1;
-  }
-  return info;
 }
 
 std::optional<sys_seconds> mtime_of(const fs::path& path) {
@@ -331,7 +292,9 @@ Result<RecordLock> acquire(const WriteContext& w, const std::string& id) {
       UniqueFd fd(
           ::open(w.lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
       if (fd.valid()) {
-        auto written = write_all(fd.get(), lock_text(w.options.self, nonce, now_seconds()), w.lock);
+        auto written = write_all(
+            fd.get(),
+            lock_text(w.options.self, nonce, static_cast<long>(::getpid()), now_seconds()), w.lock);
         if (!written) {
           // Ours (O_EXCL), but not saying so: remove it rather than leave it to go stale.
           ::unlink(w.lock.c_str());
