@@ -40,8 +40,13 @@ std::string import_hint(const Record& r) {
 void assess_applied(const Record& r, sys_days today, Assessment& a) {
   const sys_days applied = r.applied_on.value_or(today);
   // Beyond the calendar's years (2099) the notice window is unknown; say so rather than guess.
-  auto earliest = add_business_days(applied, kNoticeEarliestBusinessDays);
-  auto latest = add_business_days(applied, kNoticeLatestBusinessDays);
+  // The window fixed at the application when the record has one (a later calendar does not move
+  // it), else computed now.
+  Result<sys_days> earliest = r.notice_earliest
+                                  ? Result<sys_days>(*r.notice_earliest)
+                                  : add_business_days(applied, kNoticeEarliestBusinessDays);
+  Result<sys_days> latest = r.notice_latest ? Result<sys_days>(*r.notice_latest)
+                                            : add_business_days(applied, kNoticeLatestBusinessDays);
   if (!earliest || !latest) {
     a.stage = Stage::awaiting_notice;
     a.next_action = fmt::format(

@@ -227,6 +227,16 @@ Record read(const json& doc) {
   if (!parsed_state) invalid("state", fmt::format("unknown state \"{}\"", state));
   r.state = *parsed_state;
   r.applied_on = date(doc, "", "applied_on");
+  if (const json* notice = object_at(doc, "", "notice_expected", false)) {
+    r.notice_earliest = date(*notice, "notice_expected", "earliest", true);
+    r.notice_latest = date(*notice, "notice_expected", "latest", true);
+    if (*r.notice_latest < *r.notice_earliest) {
+      invalid("notice_expected.latest", "before notice_expected.earliest");
+    }
+    if (r.applied_on && *r.notice_earliest <= *r.applied_on) {
+      invalid("notice_expected.earliest", "not after applied_on");
+    }
+  }
   r.issued_on = date(doc, "", "issued_on");
   r.expires_on = date(doc, "", "expires_on");
   r.revoked_on = date(doc, "", "revoked_on");
@@ -431,6 +441,10 @@ std::string serialize_record(const Record& r) {
                   {"email", r.contact.email}};
   j["state"] = state_name(r.state);
   put_date(j, "applied_on", r.applied_on);
+  if (r.notice_earliest && r.notice_latest) {
+    j["notice_expected"] = {{"earliest", format_iso_date(*r.notice_earliest)},
+                            {"latest", format_iso_date(*r.notice_latest)}};
+  }
   put_date(j, "issued_on", r.issued_on);
   put_date(j, "expires_on", r.expires_on);
   put_date(j, "revoked_on", r.revoked_on);

@@ -10,6 +10,7 @@
 #include "onshi/check_digit.hpp"
 #include "onshi/japan_calendar.hpp"
 #include "onshi/japan_time.hpp"
+#include "onshi/ledger/assessment.hpp"
 #include "onshi/ledger/record_file.hpp"
 #include "onshi/text_scan.hpp"
 
@@ -154,6 +155,12 @@ Result<Record> new_application(const Application& a, const Recording& at) {
   r.state = State::applied;
   r.applied_on = a.applied_on;
   if (auto e = future_date(r, "application date", a.applied_on, at)) return *e;
+  auto earliest = add_business_days(a.applied_on, kNoticeEarliestBusinessDays);
+  auto latest = add_business_days(a.applied_on, kNoticeLatestBusinessDays);
+  if (earliest && latest) {
+    r.notice_earliest = *earliest;
+    r.notice_latest = *latest;
+  }
   append(r, StepKind::applied, a.applied_on, at);
   return r;
 }

@@ -506,5 +506,17 @@ TEST(RecordId, WindowsDeviceNamesAreRefused) {
   }
 }
 
+// A window stored at the application wins over today's calendar (a holiday law may move later).
+TEST(Assessment, TheStoredNoticeWindowIsUsed) {
+  Record r = applied(d(2026, 3, 5));
+  r.notice_earliest = d(2026, 3, 10);
+  r.notice_latest = d(2026, 3, 16);
+  const Assessment a = assess(r, jst(2026, 3, 13));
+  EXPECT_EQ(a.notice_earliest, d(2026, 3, 10));
+  EXPECT_EQ(a.notice_latest, d(2026, 3, 16));
+  EXPECT_EQ(a.stage, Stage::awaiting_notice);  // computed, 3/12 would already be the latest
+  EXPECT_EQ(assess(r, jst(2026, 3, 17)).stage, Stage::notice_overdue);
+}
+
 }  // namespace
 }  // namespace onshi::ledger

@@ -743,5 +743,19 @@ TEST(Steps, TextProblems) {
   EXPECT_FALSE(text_problem("\xf0\x9f\x98\x80", false));  // U+1F600 is fine
 }
 
+// The notice window is fixed when the application is recorded, and survives the file.
+TEST(Steps, AnApplicationStoresItsNoticeWindow) {
+  // Fri 2026-12-25: Mon 12/28 is a business day, 12/29-1/3 the break, then Mon 1/4 …
+  auto r = new_application(application("R0000124", d(2026, 12, 25)),
+                           Recording{jst(2026, 12, 25, 10), kTerminalA});
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->notice_earliest, d(2027, 1, 4));
+  EXPECT_EQ(r->notice_latest, d(2027, 1, 7));
+  auto again = written_and_read(*r);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ(again->notice_earliest, d(2027, 1, 4));
+  EXPECT_EQ(again->notice_latest, d(2027, 1, 7));
+}
+
 }  // namespace
 }  // namespace onshi::ledger

@@ -65,7 +65,10 @@ struct Record {
   State state = State::applied;
 
   std::optional<std::chrono::sys_days> applied_on;  // 申請日; none for an adopted certificate
-  std::optional<std::chrono::sys_days> issued_on;   // 発行日
+  // When the notice is expected, fixed at the application (2 to 5 business days later,
+  // assessment.hpp) so that a later calendar does not move it; none beyond the calendar's years.
+  std::optional<std::chrono::sys_days> notice_earliest, notice_latest;
+  std::optional<std::chrono::sys_days> issued_on;  // 発行日
   // 証明書有効期限 as the portal shows it, until the certificate itself is imported.
   std::optional<std::chrono::sys_days> expires_on;
   std::optional<std::chrono::sys_days> revoked_on;
