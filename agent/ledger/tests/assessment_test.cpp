@@ -12,17 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "test_dates.hpp"
+
 namespace onshi::ledger {
 namespace {
 
+using test::d;
+using test::jst;
+
 using namespace std::chrono;
 using ::testing::HasSubstr;
-
-sys_days d(int y, unsigned m, unsigned dd) { return sys_days{year{y} / month{m} / day{dd}}; }
-
-sys_seconds jst(int y, unsigned m, unsigned dd, int h = 12, int mi = 0, int s = 0) {
-  return sys_seconds{d(y, m, dd)} + hours{h} + minutes{mi} + seconds{s} - hours{9};
-}
 
 const TerminalId kA{"0123456789abcdef0123456789abcdef", "uketsuke-1"};
 constexpr const char* kCode = "1310123458";  // 東京都, 医科

@@ -12,17 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include "test_dates.hpp"
+
 namespace onshi::ledger {
 namespace {
 
+using test::d;
+using test::jst;
+
 using namespace std::chrono;
 using ::testing::HasSubstr;
-
-sys_days d(int y, unsigned m, unsigned dd) { return sys_days{year{y} / month{m} / day{dd}}; }
-
-sys_seconds jst(int y, unsigned m, unsigned dd, int h = 12) {
-  return sys_seconds{d(y, m, dd)} + hours{h} - hours{9};
-}
 
 const TerminalId kSelf{"0123456789abcdef0123456789abcdef", "uketsuke-1"};
 const TerminalId kOther{"fedcba9876543210fedcba9876543210", "uketsuke-2"};

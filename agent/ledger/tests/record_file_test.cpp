@@ -11,18 +11,17 @@
 
 #include "onshi/ledger/steps.hpp"
 
+#include "test_dates.hpp"
+
 namespace onshi::ledger {
 namespace {
+
+using test::d;
+using test::jst;
 
 using namespace std::chrono;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-sys_days d(int y, unsigned m, unsigned dd) { return sys_days{year{y} / month{m} / day{dd}}; }
-
-sys_seconds jst(int y, unsigned m, unsigned dd, int h, int mi = 0, int s = 0) {
-  return sys_seconds{d(y, m, dd)} + hours{h} + minutes{mi} + seconds{s} - hours{9};
-}
 
 const TerminalId kA{"0123456789abcdef0123456789abcdef", "uketsuke-1"};
 const TerminalId kB{"fedcba9876543210fedcba9876543210", "調剤室PC"};

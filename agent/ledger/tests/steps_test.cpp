@@ -10,19 +10,17 @@
 
 #include "onshi/ledger/record_file.hpp"
 
+#include "test_dates.hpp"
+
 namespace onshi::ledger {
 namespace {
+
+using test::d;
+using test::jst;
 
 using namespace std::chrono;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-sys_days d(int y, unsigned m, unsigned dd) { return sys_days{year{y} / month{m} / day{dd}}; }
-
-// A time given as Japanese wall-clock time (JST = UTC+9, no DST).
-sys_seconds jst(int y, unsigned m, unsigned dd, int h, int mi = 0, int s = 0) {
-  return sys_seconds{d(y, m, dd)} + hours{h} + minutes{mi} + seconds{s} - hours{9};
-}
 
 const TerminalId kTerminalA{"0123456789abcdef0123456789abcdef", "uketsuke-1"};
 const TerminalId kTerminalB{"fedcba9876543210fedcba9876543210", "shinsatsu-2"};
