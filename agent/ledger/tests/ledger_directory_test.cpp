@@ -434,7 +434,7 @@ TEST_F(LedgerDirectoryTest, ALockJustUnderTheStaleAgeIsRespected) {
 
 TEST_F(LedgerDirectoryTest, AGarbageLockFileWithAnOldMtimeIsBroken) {
   created("REQ-0001");
-  spit(lock("REQ-0001"), std::string("\x01\xff garbage, half written\n", 27));
+  spit(lock("REQ-0001"), std::string("\x01\xff garbage, half written\n"));
   age_file(lock("REQ-0001"), 1h);
   LedgerDirectory ledger(options());
   auto r = ledger.update("REQ-0001", phone_edit("03-0000-0001"));
