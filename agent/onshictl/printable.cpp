@@ -5,10 +5,6 @@
 namespace onshi::ctl {
 namespace {
 
-bool is_bidi_control(char32_t c) {
-  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
-
 // The length of the UTF-8 sequence at the start of `rest`, or 0 when it is not one.
 std::size_t sequence_length(std::string_view rest) {
   for (std::size_t n = 1; n <= 4 && n <= rest.size(); ++n) {
@@ -41,7 +37,7 @@ std::string printable(std::string_view text) {
     }
     const std::string_view seq = text.substr(i, n);
     const char32_t c = decode(seq);
-    if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || is_bidi_control(c)) {
+    if (is_control_character(c) || is_bidi_control(c)) {
       out += '?';
     } else {
       out += seq;

@@ -1,11 +1,11 @@
 #include "onshi/text_scan.hpp"
 
 namespace onshi {
-namespace {
+bool is_control_character(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
 
-bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
-
-}  // namespace
+bool is_bidi_control(char32_t c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
 
 TextScan scan_text(std::string_view text) {
   TextScan out;
@@ -48,10 +48,11 @@ TextScan scan_text(std::string_view text) {
       return out;
     }
     ++out.characters;
-    if (!out.control && is_control(c)) {
+    if (!out.control && is_control_character(c)) {
       out.control = c;
       out.control_at = out.characters;
     }
+    out.bidi_control = out.bidi_control || is_bidi_control(c);
     i += length;
   }
   return out;

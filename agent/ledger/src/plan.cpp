@@ -89,14 +89,6 @@ Plan make_plan(const PlanInput& in) {
                      "for a name like 「XX薬局1号機」: change terminal_name",
                      in.terminal_name)});
   }
-  // This terminal's records: those of its name, less certificates another machine holds (a name
-  // used by two machines is reported below; this terminal still needs a certificate of its own).
-  std::vector<Record> mine;
-  for (const auto& r : in.ledger) {
-    if (r.terminal_name != in.terminal_name) continue;
-    if (r.imported_by && r.imported_by->machine_id != in.self.machine_id) continue;
-    mine.push_back(r);
-  }
   std::set<std::string> configured;
   for (const auto& inst : in.institutions) {
     configured.insert(inst.code);
@@ -128,7 +120,9 @@ Plan make_plan(const PlanInput& in) {
     for (const auto& [code, facts] : in.installed) {
       if (code == inst.code) installed = &facts;
     }
-    c.ledger = assess_terminal(mine, inst.code, in.terminal_name, in.now, &in.self, installed);
+    // Certificates another machine holds under this name are left out (reported below): this
+    // terminal still needs one of its own.
+    c.ledger = assess_terminal(in.ledger, inst.code, in.terminal_name, in.now, &in.self, installed);
     if (c.ledger.unrecorded) {
       plan.problems.push_back(
           {Severity::warning, inst.code,

@@ -115,14 +115,8 @@ std::optional<std::string> text_problem(std::string_view text, bool may_be_empty
     return fmt::format("holds a control character (U+{:04X} at character {})",
                        static_cast<std::uint32_t>(*scan.control), scan.control_at);
   }
-  // Bidirectional overrides and isolates (U+202A-202E, U+2066-2069) reorder what a person reads.
-  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-    const auto b1 = static_cast<unsigned char>(text[i + 1]);
-    const auto b2 = static_cast<unsigned char>(text[i + 2]);
-    if (static_cast<unsigned char>(text[i]) == 0xE2 &&
-        ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9))) {
-      return "holds a bidirectional control character (U+202A-202E, U+2066-2069)";
-    }
+  if (scan.bidi_control) {
+    return "holds a bidirectional control character (U+202A-202E, U+2066-2069)";
   }
   return std::nullopt;
 }
