@@ -115,6 +115,23 @@ constexpr std::array kTable{
              "the ledger record changed while it was being updated (nothing was written)"},
     ErrcInfo{Errc::ledger_transition, "ledger_transition",
              "that step is impossible in the certificate's current state"},
+    ErrcInfo{Errc::api_bad_request, "api_bad_request",
+             "the request is not valid HTTP/JSON for this route"},
+    ErrcInfo{Errc::api_forbidden, "api_forbidden", "the caller is not allowed to use onshid's API"},
+    ErrcInfo{Errc::api_not_found, "api_not_found", "no such route or resource"},
+    ErrcInfo{Errc::api_method_not_allowed, "api_method_not_allowed",
+             "the route does not accept this method"},
+    ErrcInfo{Errc::api_too_large, "api_too_large", "the request is larger than onshid accepts"},
+    ErrcInfo{Errc::idempotency_key_missing, "idempotency_key_missing",
+             "a POST needs an Idempotency-Key header"},
+    ErrcInfo{Errc::idempotency_conflict, "idempotency_conflict",
+             "the Idempotency-Key was used before with a different request"},
+    ErrcInfo{Errc::request_interrupted, "request_interrupted",
+             "onshid stopped before the request finished; it was not answered"},
+    ErrcInfo{Errc::journal_failed, "journal_failed",
+             "the request journal could not be read or written"},
+    ErrcInfo{Errc::upstream_not_configured, "upstream_not_configured",
+             "no eligibility system is configured ([upstream] url)"},
 };
 
 constexpr bool table_is_dense() {
@@ -124,7 +141,7 @@ constexpr bool table_is_dense() {
   return true;
 }
 static_assert(table_is_dense(), "kTable must list every Errc in declaration order");
-static_assert(kTable.size() == static_cast<std::size_t>(Errc::ledger_transition) + 1,
+static_assert(kTable.size() == static_cast<std::size_t>(Errc::upstream_not_configured) + 1,
               "kTable must cover every Errc");
 
 }  // namespace

@@ -123,6 +123,51 @@ constexpr std::string_view kPinPrefix = "sha256//";
 
 }  // namespace
 
+Reason listen_address_problem(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos)
+      return "has an unterminated IPv6 address ('[' without ']')";
+    host = text.substr(1, close - 1);
+    bool ok = host.find(':') != std::string_view::npos;
+    for (char c : host) ok = ok && (is_hex(c) || c == ':' || c == '.');
+    if (!ok) return fmt::format("has an invalid IPv6 address {}", in_quotes(host));
+    if (text.substr(close + 1, 1) != ":") return "must be [ipv6]:port";
+    port = text.substr(close + 2);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return "must be ipv4:port or [ipv6]:port";
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    int parts = 0;
+    bool ok = true;
+    std::size_t start = 0;
+    while (ok) {
+      const std::size_t dot = host.find('.', start);
+      const std::string_view part =
+          host.substr(start, dot == std::string_view::npos ? dot : dot - start);
+      unsigned value = 0;
+      ok = !part.empty() && part.size() <= 3;
+      for (char c : part) {
+        ok = ok && is_digit(c);
+        value = value * 10 + static_cast<unsigned>(c - '0');
+      }
+      ok = ok && value <= 255;
+      ++parts;
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+    if (!ok || parts != 4) {
+      return fmt::format("has {} where an IPv4 address is expected (names are not resolved)",
+                         in_quotes(host));
+    }
+  }
+  if (port == "0") return std::nullopt;
+  return port_problem(port);
+}
+
 Reason https_url_problem(std::string_view text) {
   if (auto reason = url_characters_problem(text)) return reason;
   const auto url = split(text);

@@ -33,6 +33,9 @@ Reason pin_problem(std::string_view text);
 std::optional<std::array<std::uint8_t, 32>> decode_pin(std::string_view text);
 Reason log_level_problem(std::string_view text);
 // A no-proxy pattern (tls/no_proxy.hpp): "*", "*.domain", ".domain", a host, an IP, "<local>".
+// A listening address: an IPv4 literal or a bracketed IPv6 literal, then ":port" (0-65535, 0 =
+// any free port). Names are refused: a listener must not depend on name resolution at start.
+Reason listen_address_problem(std::string_view text);
 Reason no_proxy_pattern_problem(std::string_view text);
 
 // `text` in double quotes for a message, with control characters escaped and long text cut.

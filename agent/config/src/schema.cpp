@@ -77,6 +77,7 @@ Config read_config(const toml::table& document, Problems& problems) {
   read_readers(root, config.readers, facts);
   read_face_readers(root, config.face_readers, facts);
   read_ledger(root, config.ledger);
+  read_journal(root, config.journal);
   read_log(root, config.log);
   root.reject_unknown_keys();
   return config;

@@ -47,6 +47,36 @@ void read_api(TableReader& root, Api& api) {
   if (auto groups = reader.strings("allowed_groups", account_name_problem)) {
     api.allowed_groups = values_of(*groups);
   }
+  if (const toml::table* tcp_table = reader.table("tcp")) {
+    TableReader tcp(*tcp_table, reader.path_of("tcp"), position_of(*tcp_table), root.problems());
+    ApiTcp settings;
+    // All four are required: without a client CA anyone on the network could query patients'
+    // eligibility.
+    const auto listen = tcp.string("listen", listen_address_problem, Need::required);
+    const auto certificate = tcp.string("certificate", absolute_path_problem, Need::required);
+    const auto key = tcp.string("key", absolute_path_problem, Need::required);
+    const auto client_ca = tcp.string("client_ca", absolute_path_problem, Need::required);
+    if (auto crl = tcp.string("client_crl", absolute_path_problem))
+      settings.client_crl = crl->value;
+    tcp.reject_unknown_keys();
+    if (listen && certificate && key && client_ca) {
+      settings.listen = listen->value;
+      settings.certificate = certificate->value;
+      settings.key = key->value;
+      settings.client_ca = client_ca->value;
+      api.tcp = std::move(settings);
+    }
+  }
+  reader.reject_unknown_keys();
+}
+
+void read_journal(TableReader& root, Journal& journal) {
+  const toml::table* table = root.table("journal");
+  if (table == nullptr) return;
+  TableReader reader(*table, root.path_of("journal"), position_of(*table), root.problems());
+  if (auto days = reader.integer("retention_days", 1, 3650)) {
+    journal.retention = std::chrono::seconds(days->value * 24 * 3600);
+  }
   reader.reject_unknown_keys();
 }
 

@@ -29,6 +29,7 @@ void read_readers(TableReader& root, Readers& readers, const Facts& facts);
 void read_face_readers(TableReader& root, std::vector<FaceReader>& face_readers,
                        const Facts& facts);
 void read_ledger(TableReader& root, Ledger& ledger);
+void read_journal(TableReader& root, Journal& journal);
 void read_log(TableReader& root, Logging& logging);
 
 }  // namespace onshi::config::detail

@@ -684,6 +684,55 @@ TEST(ParseConfig, IsDeterministic) {
   EXPECT_EQ(first.message, "test.toml: api.x (line 6): unknown key");
 }
 
+// ---- [api.tcp], [journal] ----------------------------------------------------------------------
+
+TEST(ParseConfig, ApiTcpIsOffByDefault) {
+  const Config c = parsed(doc(""));
+  EXPECT_FALSE(c.api.tcp);
+  EXPECT_EQ(c.journal.retention, std::chrono::seconds(90 * 24 * 3600));
+  EXPECT_EQ(c.journal_file(), c.state_dir / "journal.sqlite3");
+}
+
+TEST(ParseConfig, ApiTcpReadsEveryValue) {
+  const Config c = parsed(doc("",
+                              "[api.tcp]\n"
+                              "listen = \"[::1]:0\"\n"
+                              "certificate = \"/etc/onshi/tcp.pem\"\n"
+                              "key = \"/etc/onshi/tcp.key\"\n"
+                              "client_ca = \"/etc/onshi/ca.pem\"\n"
+                              "client_crl = \"/etc/onshi/crl.pem\"\n"
+                              "[journal]\nretention_days = 7\n"));
+  ASSERT_TRUE(c.api.tcp);
+  EXPECT_EQ(c.api.tcp->listen, "[::1]:0");
+  EXPECT_EQ(c.api.tcp->client_ca, "/etc/onshi/ca.pem");
+  EXPECT_EQ(c.api.tcp->client_crl, "/etc/onshi/crl.pem");
+  EXPECT_EQ(c.journal.retention, std::chrono::seconds(7 * 24 * 3600));
+}
+
+void expect_invalid_with(const std::string& text, const std::string& part) {
+  const Error e = error_of(text);
+  EXPECT_EQ(e.code, Errc::config_invalid) << e.to_string();
+  EXPECT_NE(e.message.find(part), std::string::npos) << e.message;
+}
+
+TEST(ParseConfig, ApiTcpRules) {
+  const std::string rest = "certificate = \"/c.pem\"\nkey = \"/k.pem\"\nclient_ca = \"/ca.pem\"\n";
+  // A client CA is not optional: without it anyone on the network could query patients.
+  expect_invalid_with(doc("",
+                          "[api.tcp]\nlisten = \"127.0.0.1:8443\"\ncertificate = \"/c.pem\"\n"
+                          "key = \"/k.pem\"\n"),
+                      "api.tcp.client_ca");
+  expect_invalid_with(doc("", "[api.tcp]\nlisten = \"localhost:8443\"\n" + rest),
+                      "names are not resolved");
+  expect_invalid_with(doc("", "[api.tcp]\nlisten = \"127.0.0.1\"\n" + rest), "ipv4:port");
+  expect_invalid_with(doc("", "[api.tcp]\nlisten = \"127.0.0.256:1\"\n" + rest), "IPv4");
+  expect_invalid_with(doc("", "[api.tcp]\nlisten = \"127.0.0.1:65536\"\n" + rest), "invalid port");
+  expect_invalid_with(doc("", "[api.tcp]\nlisten = \"[::1]8443\"\n" + rest), "[ipv6]:port");
+  expect_invalid_with(doc("", "[api.tcp]\nlisten = \"[::1]:1\"\n" + rest + "cert = \"/x\"\n"),
+                      "unknown key");
+  expect_invalid_with(doc("", "[journal]\nretention_days = 0\n"), "journal.retention_days");
+}
+
 // ---- [ledger] -----------------------------------------------------------------------------------
 
 TEST(ParseConfig, LedgerDefaultsToTheStateDirectory) {

@@ -93,6 +93,17 @@ enum class Errc : std::uint16_t {
   ledger_locked,
   ledger_conflict,
   ledger_transition,
+  // the local API and the journal (agent/api, agent/journal)
+  api_bad_request,
+  api_forbidden,
+  api_not_found,
+  api_method_not_allowed,
+  api_too_large,
+  idempotency_key_missing,
+  idempotency_conflict,
+  request_interrupted,
+  journal_failed,
+  upstream_not_configured,
 };
 
 struct ErrcInfo {

@@ -40,11 +40,29 @@ struct Certificates {
 
 // [api]: the local socket integrators talk to (anchors-and-conventions.md §3.2, §3.5). Names are
 // checked for shape only; whether they exist is the API module's business at start-up.
+// [api.tcp]: the opt-in listener for receipt software on other PCs (architecture.md, "Who uses
+// it"): the same routes over mutual TLS, clients authenticated by certificates of a CA the clinic
+// configures. Absent = no TCP listener.
+struct ApiTcp {
+  std::string listen;                               // "192.0.2.10:8443", "[::]:8443"; port 0 = any
+  std::filesystem::path certificate;                // the listener's certificate chain (PEM)
+  std::filesystem::path key;                        // its private key (PEM)
+  std::filesystem::path client_ca;                  // clients must chain to these (PEM)
+  std::optional<std::filesystem::path> client_crl;  // CRLs of client_ca (PEM)
+};
+
 struct Api {
   std::filesystem::path socket = "/run/onshi/api.sock";
   std::string socket_group = "onshi";
   std::vector<std::string> allowed_users;
   std::vector<std::string> allowed_groups = {"onshi"};
+  std::optional<ApiTcp> tcp;
+};
+
+// [journal]: onshid's record of every request (agent/journal), <state_dir>/journal.sqlite3.
+struct Journal {
+  // How long finished requests (and their Idempotency-Keys) are kept.
+  std::chrono::seconds retention{90 * 24 * 3600};
 };
 
 // One SPKI pin in curl's "sha256//<base64>" form (anchors-and-conventions.md §3.4).
@@ -117,12 +135,14 @@ struct Config {
   Readers readers;
   std::vector<FaceReader> face_readers;  // in document order; empty without [face_reader]
   Ledger ledger;
+  Journal journal;
   Logging log;
 
   std::filesystem::path certificate_store() const { return state_dir / "certs"; }
   std::filesystem::path ledger_directory() const {
     return ledger.directory.value_or(state_dir / "ledger");
   }
+  std::filesystem::path journal_file() const { return state_dir / "journal.sqlite3"; }
   const Institution* institution(std::string_view code) const;
 };
 
