@@ -31,6 +31,8 @@ TEST_PACKAGES=(
   clang-14 libclang-rt-14-dev
   # network fault injection
   nftables iproute2
+  # the polkit rule's tests: polkitd + pkcheck on a private D-Bus, node for the rule's logic
+  polkitd dbus-daemon nodejs
 )
 
 need_root() {

@@ -8,6 +8,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <openssl/rand.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +55,15 @@ Result<AgentReply> AgentClient::request(std::string_view method, std::string_vie
   req += fmt::format(
       "{} {} HTTP/1.1\r\nHost: onshid\r\nConnection: close\r\nAccept: application/json\r\n", method,
       target);
+  // onshid requires an Idempotency-Key on every POST; each onshictl command is one request, so
+  // a fresh random key (onshictl never retries a POST itself).
+  if (method == "POST") {
+    std::uint8_t random[16];
+    if (RAND_bytes(random, sizeof random) != 1) {
+      return fail(Errc::internal, "no randomness for the Idempotency-Key");
+    }
+    req += fmt::format("Idempotency-Key: onshictl-{}\r\n", to_hex(ByteView(random, sizeof random)));
+  }
   if (!json_body.empty())
     req +=
         fmt::format("Content-Type: application/json\r\nContent-Length: {}\r\n", json_body.size());

@@ -1,0 +1,344 @@
+#include "verifications.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <boost/asio/post.hpp>
+
+#include <charconv>
+#include <thread>
+
+#include "onshi/api/api_error.hpp"
+#include "onshi/api/bulk_query.hpp"
+#include "onshi/api/insurance_query.hpp"
+#include "onshi/api/json_body.hpp"
+#include "onshi/api/result_json.hpp"
+#include "onshi/japan_time.hpp"
+#include "onshi/log.hpp"
+#include "onshi/xmlmsg/codes.hpp"
+
+namespace onshi::agent {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::system_clock;
+
+constexpr auto kMaxWait = std::chrono::seconds(60);
+// 一括照会 phase 2 is asked again this often while it answers 処理中, for at most this long.
+constexpr auto kBulkPoll = std::chrono::milliseconds(500);
+constexpr auto kBulkDeadline = std::chrono::minutes(10);
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+api::HttpResponse error_reply(const api::ApiError& e) {
+  return api::json_response(e.http_status, dump(api::to_json(e)));
+}
+
+api::HttpResponse error_reply(const Error& e, std::optional<std::string> field = std::nullopt) {
+  return error_reply(api::to_api_error(e, std::move(field)));
+}
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
+  return out;
+}
+
+std::string jst(Clock::time_point t) {
+  return format_japan_time(std::chrono::floor<std::chrono::seconds>(t));
+}
+
+json entry_json(const journal::Entry& e) {
+  json out{{"id", e.id},
+           {"kind", e.kind},
+           {"institution", e.institution},
+           {"state", journal::state_name(e.state)},
+           {"created", jst(e.created)},
+           {"updated", jst(e.updated)}};
+  out["request"] = json::parse(e.request_json, nullptr, false);
+  if (e.state == journal::State::succeeded) {
+    out["result"] = json::parse(e.result_json, nullptr, false);
+  } else if (e.state == journal::State::failed) {
+    json error = json::parse(e.error_json, nullptr, false);
+    out["error"] = error.is_object() && error.contains("error") ? error["error"] : error;
+  }
+  return out;
+}
+
+bool finished_state(journal::State s) {
+  return s == journal::State::succeeded || s == journal::State::failed;
+}
+
+std::chrono::seconds parse_seconds(std::string_view text) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+    return std::chrono::seconds(0);
+  }
+  return std::min(std::chrono::seconds(value), kMaxWait);
+}
+
+// The caller's scope of Idempotency-Keys as the journal's (uid, key) pair: the uid on the
+// socket; over TCP the client certificate, folded into the key with a uid no account has.
+std::pair<std::uint32_t, std::string> scoped_key(const api::Peer& peer, std::string_view key) {
+  if (peer.transport == api::Peer::Transport::unix_socket) {
+    return {peer.uid.value_or(0), std::string(key)};
+  }
+  constexpr std::uint32_t kRemoteUid = 0xFFFFFFFEu;  // (uid_t)-2: never a real account
+  return {kRemoteUid, fmt::format("{}:{}", peer.idempotency_scope().substr(0, 37), key)};
+}
+
+}  // namespace
+
+std::optional<std::string> idempotency_key_problem(std::string_view key) {
+  if (key.empty()) return "is empty";
+  if (key.size() > 200) return fmt::format("has {} characters (at most 200)", key.size());
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) return "must be printable ASCII without spaces (e.g. a UUID)";
+  }
+  return std::nullopt;
+}
+
+std::chrono::seconds preferred_wait(const api::HttpRequest& request) {
+  const auto prefer = request.header("prefer");
+  if (!prefer) return std::chrono::seconds(0);
+  std::string_view rest = *prefer;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find_first_of(",;");
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.starts_with("wait=")) return parse_seconds(item.substr(5));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return std::chrono::seconds(0);
+}
+
+Verifications::Verifications(journal::Journal& journal, UpstreamPool& upstream,
+                             std::vector<std::string> institutions, ErrorDetails details,
+                             std::size_t workers)
+    : journal_(journal),
+      upstream_(upstream),
+      details_(std::move(details)),
+      institutions_(std::move(institutions)),
+      workers_(workers) {}
+
+Verifications::~Verifications() { stop(); }
+
+void Verifications::stop() { workers_.join(); }
+
+void Verifications::set_institutions(std::vector<std::string> institutions) {
+  std::lock_guard lock(mutex_);
+  institutions_ = std::move(institutions);
+}
+
+void Verifications::finished() {
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  done_.notify_all();
+}
+
+void Verifications::fail(const std::string& id, const Error& error,
+                         const std::string& institution) {
+  api::ApiError e = api::to_api_error(error);
+  if (details_) {
+    json extra = details_(error, institution);
+    if (extra.is_object()) {
+      for (auto& [k, v] : extra.items()) e.details[k] = v;
+    }
+  }
+  if (auto s = journal_.fail(id, dump(api::to_json(e)), Clock::now()); !s) {
+    log::error("onshid", "journal: cannot record the failure of {}: {}", id, s.error().to_string());
+  }
+}
+
+api::HttpResponse Verifications::entry_response(const journal::Entry& entry,
+                                                int status_when_pending) {
+  api::HttpResponse r = api::json_response(finished_state(entry.state) ? 200 : status_when_pending,
+                                           dump(entry_json(entry)));
+  return r;
+}
+
+api::HttpResponse Verifications::wait_and_answer(const std::string& id, std::chrono::seconds wait,
+                                                 std::string_view expected_kind) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(mutex_);
+      seen = generation_;
+    }
+    auto found = journal_.find(id);
+    if (!found) return error_reply(found.error());
+    if (!*found || (!expected_kind.empty() && (*found)->kind.rfind(expected_kind, 0) != 0)) {
+      return error_reply(Error(Errc::api_not_found, fmt::format("no verification {}", id)));
+    }
+    const journal::Entry& entry = **found;
+    if (finished_state(entry.state) || std::chrono::steady_clock::now() >= deadline) {
+      api::HttpResponse r = entry_response(entry, 202);
+      if (!finished_state(entry.state)) r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    std::unique_lock lock(mutex_);
+    done_.wait_until(lock, deadline, [&] { return generation_ != seen; });
+  }
+}
+
+api::HttpResponse Verifications::admit_and_start(const api::HttpRequest& request, std::string kind,
+                                                 std::string institution, std::string canonical,
+                                                 json journal_request,
+                                                 std::function<void(const std::string&)> work) {
+  const auto key = request.header("idempotency-key");
+  const auto [uid, scoped] = scoped_key(request.peer, *key);
+  journal::NewRequest n;
+  n.kind = std::move(kind);
+  n.institution = institution;
+  n.uid = uid;
+  n.idempotency_key = scoped;
+  n.request_sha256 = sha256_hex(n.kind + "\n" + canonical);
+  n.request_json = dump(journal_request);
+  n.now = Clock::now();
+  auto admission = journal_.admit(n);
+  if (!admission) return error_reply(admission.error(), "Idempotency-Key");
+  const std::string id = admission->entry.id;
+  if (admission->created) {
+    boost::asio::post(workers_, [this, id, work = std::move(work)] {
+      (void)journal_.mark_running(id, Clock::now());
+      work(id);
+      finished();
+    });
+  }
+  const auto wait = preferred_wait(request);
+  api::HttpResponse r =
+      wait.count() > 0 ? wait_and_answer(id, wait, {}) : entry_response(admission->entry, 202);
+  r.headers.emplace_back("Location", "/v1/verifications/" + id);
+  if (!admission->created) r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
+
+api::HttpResponse Verifications::post_verification(const api::HttpRequest& request) {
+  const auto key = request.header("idempotency-key");
+  if (!key) {
+    return error_reply(Error(Errc::idempotency_key_missing,
+                             "POST /v1/verifications needs an Idempotency-Key header (e.g. a "
+                             "UUID): the same key makes a retry safe"),
+                       "Idempotency-Key");
+  }
+  if (auto problem = idempotency_key_problem(*key)) {
+    return error_reply(Error(Errc::api_bad_request, "Idempotency-Key " + *problem),
+                       "Idempotency-Key");
+  }
+  auto body = api::parse_json_body(request.body);
+  if (!body.has_value()) return error_reply(body.error());
+  const json& j = *body;
+  const std::string method = j.is_object() && j.contains("method") && j["method"].is_string()
+                                 ? j["method"].get<std::string>()
+                                 : std::string();
+  if (method == "mynumber") {
+    return error_reply(Error(Errc::not_supported,
+                             "method \"mynumber\" (My Number card with the face reader) is not "
+                             "served by this onshid yet; use \"insurance_card\""),
+                       "method");
+  }
+  std::vector<std::string> institutions;
+  {
+    std::lock_guard lock(mutex_);
+    institutions = institutions_;
+  }
+  auto query = api::parse_insurance_card_query(j, institutions, Clock::now());
+  if (!query.has_value()) return error_reply(query.error());
+  api::InsuranceCardQuery q = *query;
+  return admit_and_start(request, "insurance_card", q.institution, api::canonical_request(q),
+                         api::journal_request_json(q), [this, q](const std::string& id) {
+                           auto client = upstream_.client(q.institution);
+                           if (!client) return fail(id, client.error(), q.institution);
+                           auto answer = (*client)->search(q.search, q.date, id);
+                           if (!answer) return fail(id, answer.error(), q.institution);
+                           json result = api::qualification_json(answer->parsed);
+                           if (q.include_raw)
+                             result["raw"] = json::parse(answer->raw_json, nullptr, false);
+                           if (auto s = journal_.succeed(id, dump(result), Clock::now()); !s) {
+                             log::error("onshid", "journal: cannot record the result of {}: {}", id,
+                                        s.error().to_string());
+                           }
+                         });
+}
+
+api::HttpResponse Verifications::get_verification(const api::HttpRequest& request,
+                                                  const std::string& id) {
+  const auto wait = request.query_value("wait");
+  return wait_and_answer(id, wait ? parse_seconds(*wait) : std::chrono::seconds(0), {});
+}
+
+api::HttpResponse Verifications::post_bulk(const api::HttpRequest& request) {
+  const auto key = request.header("idempotency-key");
+  if (!key) {
+    return error_reply(Error(Errc::idempotency_key_missing,
+                             "POST /v1/bulk-verifications needs an Idempotency-Key header"),
+                       "Idempotency-Key");
+  }
+  if (auto problem = idempotency_key_problem(*key)) {
+    return error_reply(Error(Errc::api_bad_request, "Idempotency-Key " + *problem),
+                       "Idempotency-Key");
+  }
+  auto body = api::parse_json_body(request.body, api::kMaxBulkBodyBytes);
+  if (!body.has_value()) return error_reply(body.error());
+  std::vector<std::string> institutions;
+  {
+    std::lock_guard lock(mutex_);
+    institutions = institutions_;
+  }
+  auto query = api::parse_bulk_query(*body, institutions, Clock::now());
+  if (!query.has_value()) return error_reply(query.error());
+  api::BulkQuery q = *query;
+  auto response = admit_and_start(
+      request, "bulk", q.institution, api::canonical_request(q), api::journal_request_json(q),
+      [this, q](const std::string& id) {
+        auto client = upstream_.client(q.institution);
+        if (!client) return fail(id, client.error(), q.institution);
+        std::vector<xmlmsg::SearchInfo> patients;
+        for (const auto& p : q.patients) patients.push_back(p);
+        auto submitted = (*client)->bulk_submit(patients, q.date, id);
+        if (!submitted) return fail(id, submitted.error(), q.institution);
+        const std::string reception = submitted->parsed.reception_number;
+        const auto deadline = std::chrono::steady_clock::now() + kBulkDeadline;
+        for (;;) {
+          auto fetched = (*client)->bulk_fetch(reception, id);
+          if (!fetched) return fail(id, fetched.error(), q.institution);
+          if (fetched->parsed.header.segment_of_result != xmlmsg::kSegmentProcessing) {
+            json result = api::bulk_json(fetched->parsed);
+            result["reception_number"] = reception;
+            if (auto s = journal_.succeed(id, dump(result), Clock::now()); !s) {
+              log::error("onshid", "journal: cannot record the result of {}: {}", id,
+                         s.error().to_string());
+            }
+            return;
+          }
+          if (std::chrono::steady_clock::now() >= deadline) {
+            return fail(
+                id,
+                Error(Errc::timeout, fmt::format("一括照会 {} was still 処理中 after {} minutes",
+                                                 reception, kBulkDeadline.count())),
+                q.institution);
+          }
+          std::this_thread::sleep_for(kBulkPoll);
+        }
+      });
+  for (auto& [name, value] : response.headers) {
+    if (name == "Location")
+      value.replace(0, std::string_view("/v1/verifications/").size(), "/v1/bulk-verifications/");
+  }
+  return response;
+}
+
+api::HttpResponse Verifications::get_bulk(const api::HttpRequest& request, const std::string& id) {
+  const auto wait = request.query_value("wait");
+  return wait_and_answer(id, wait ? parse_seconds(*wait) : std::chrono::seconds(0), "bulk");
+}
+
+}  // namespace onshi::agent
