@@ -38,19 +38,9 @@ Devices::~Devices() { stop(); }
 void Devices::start() {
   pcsc::MonitorOptions options;
   const bool test_mode = test_mode_;
-  options.ignore = [this, test_mode](const pcsc::ReaderIdentity& identity) {
-    const bool ignored = reader_is_ignored(identity, test_mode);
-    if (ignored) {
-      std::lock_guard lock(mutex_);
-      // Once per reader name: a virtual reader that stays would otherwise fill the log.
-      if (ignored_logged_.insert(identity.display_name).second) {
-        log::warning("onshid",
-                     "ignoring reader \"{}\": not a USB reader (outside test mode onshid uses "
-                     "only USB readers; a virtual reader could present a fake card)",
-                     identity.display_name);
-      }
-    }
-    return ignored;
+  // The monitor logs each ignored reader once ("pcsc: ignoring reader …").
+  options.ignore = [test_mode](const pcsc::ReaderIdentity& identity) {
+    return reader_is_ignored(identity, test_mode);
   };
   monitor_ = std::make_unique<pcsc::ReaderMonitor>(
       std::move(options), [this](const pcsc::MonitorEvent& e) { on_reader_event(e); });

@@ -45,7 +45,6 @@ class Devices {
   std::unique_ptr<driver::FaceReaderDriver> faces_;
   std::optional<Error> face_driver_error_;
   mutable std::mutex mutex_;
-  std::set<std::string> ignored_logged_;
   std::optional<Error> pcscd_error_;
 };
 

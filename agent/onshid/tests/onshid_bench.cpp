@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "onshid_rig.hpp"
@@ -55,18 +56,18 @@ Level run_level(OnshidRig& rig, const json& request, int clients, double seconds
   const auto t0 = Clock::now();
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      Connection conn(rig.socket());
+      auto conn = std::make_unique<Connection>(rig.socket());
       for (int i = 0; !stop; ++i) {
         const std::string key = fmt::format("bench-{}-{}-{}", clients, c, i);
         const auto s = Clock::now();
-        const Reply r = conn.request("POST", "/v1/verifications", body,
-                                     {{"Idempotency-Key", key}, {"Prefer", "wait=30"}});
+        const Reply r = conn->request("POST", "/v1/verifications", body,
+                                      {{"Idempotency-Key", key}, {"Prefer", "wait=30"}});
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - s).count();
         if (r.status == 200 && r.body.find("\"succeeded\"") != std::string::npos) {
           lat[static_cast<std::size_t>(c)].push_back(ms);
         } else {
           ++failures[static_cast<std::size_t>(c)];
-          if (r.status == 0) conn = Connection(rig.socket());
+          if (r.status == 0) conn = std::make_unique<Connection>(rig.socket());
         }
       }
     });
@@ -127,7 +128,7 @@ int main(int argc, char** argv) {
   const std::string curl = fmt::format(
       "curl -s -S --max-time 10 --cert {0}/clients/good-rsa.pem --key {0}/clients/good-rsa.key "
       "--cacert {0}/root-ca.pem https://localhost:{1}/oqs-sim/v1",
-      pki, rig->eligsim()->api_port());
+      pki, rig->eligsim_api_port());
   FILE* p = popen((curl + "/auth -H 'Content-Type: application/json' -d "
                           "'{\"medicalInstitutionCode\":\"2714206386\"}'")
                       .c_str(),

@@ -153,6 +153,10 @@ OnshidRig::~OnshidRig() {
   fs::remove_all(dir_, ec);
 }
 
+std::uint16_t OnshidRig::eligsim_api_port() const {
+  return eligsim_ ? eligsim_->api_port() : std::uint16_t{0};
+}
+
 bool OnshidRig::restart() {
   onshid_.reset();
   return launch();

@@ -40,6 +40,7 @@ class OnshidRig {
   std::filesystem::path config_file() const { return dir_ / "onshi.toml"; }
   sim::eligsim::testing::Eligsim* eligsim() { return eligsim_ ? &*eligsim_ : nullptr; }
   sim::TestProcess& onshid() { return *onshid_; }
+  std::uint16_t eligsim_api_port() const;
 
   Reply get(const std::string& target) const { return call(socket_, "GET", target); }
   Reply post(const std::string& target, const nlohmann::json& body, const std::string& key,

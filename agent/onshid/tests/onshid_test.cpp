@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -339,6 +341,55 @@ TEST(Onshid, SighupReloadsTheCertificate) {
   const json v = verify(*rig, insurance_request(person_of(rig->dataset(), "self")), "after-reload");
   EXPECT_EQ(v["state"], "succeeded") << v.dump(1);
   EXPECT_THAT(rig->onshid().output(), HasSubstr("reloaded"));
+}
+
+// systemd's side of Type=notify: a datagram socket in NOTIFY_SOCKET, WATCHDOG_USEC for the
+// watchdog (sd_notify(3), sd_watchdog_enabled(3)).
+TEST(Onshid, TellsSystemdReadyStatusWatchdogReloadAndStop) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("onshid-notify-" + std::to_string(::getpid()) + ".sock"))
+                               .string();
+  ::unlink(path.c_str());
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{0, 200000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "200000", 1);  // a watchdog ping every 100 ms
+  auto rig = OnshidRig::start({.upstream = false});
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  ASSERT_TRUE(rig);
+  std::vector<std::string> messages;
+  const auto collect = [&](std::chrono::milliseconds how_long) {
+    const auto end = std::chrono::steady_clock::now() + how_long;
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < end) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) messages.emplace_back(buf, static_cast<std::size_t>(n));
+    }
+  };
+  const auto count = [&](std::string_view what) {
+    return std::count_if(messages.begin(), messages.end(),
+                         [&](const std::string& m) { return m.find(what) != std::string::npos; });
+  };
+  collect(std::chrono::milliseconds(700));
+  EXPECT_EQ(count("READY=1"), 1);
+  EXPECT_GE(count("STATUS="), 1);
+  EXPECT_GE(count("WATCHDOG=1"), 3);  // ~7 in 700 ms
+  ::kill(rig->onshid().pid(), SIGHUP);
+  collect(std::chrono::milliseconds(500));
+  EXPECT_EQ(count("RELOADING=1"), 1);
+  EXPECT_EQ(count("READY=1"), 2);  // after the reload
+  ::kill(rig->onshid().pid(), SIGTERM);
+  collect(std::chrono::milliseconds(500));
+  EXPECT_EQ(count("STOPPING=1"), 1);
+  ::close(fd);
+  ::unlink(path.c_str());
 }
 
 TEST(Onshid, UnknownRoutesAndMethods) {
