@@ -17,27 +17,12 @@
 #include "onshi/config/config.hpp"
 #include "onshi/pcsc/context.hpp"
 #include "onshi/pcsc/reader_scan.hpp"
+#include "reader_json.hpp"
 #include "tls_commands.hpp"
 
 namespace {
 
 using namespace onshi::ctl;
-
-nlohmann::json to_json(const onshi::pcsc::ReaderInfo& r) {
-  nlohmann::json j;
-  j["name"] = r.identity.display_name;
-  j["identity"] = r.identity.stable_key();
-  j["usb"] = r.identity.is_usb();
-  if (r.identity.vendor_id) j["vendor_id"] = fmt::format("{:04x}", *r.identity.vendor_id);
-  if (r.identity.product_id) j["product_id"] = fmt::format("{:04x}", *r.identity.product_id);
-  if (r.identity.serial) j["serial"] = *r.identity.serial;
-  j["pin_pad"] = r.identity.pin_pad;
-  j["card_present"] = r.card_present;
-  if (r.card_present) j["atr"] = onshi::to_hex(r.atr, true);
-  j["card_in_use"] = r.card_in_use;
-  j["card_mute"] = r.card_mute;
-  return j;
-}
 
 int cmd_readers(const CardCommandOptions& o) {
   const bool json = o.json;
@@ -74,7 +59,7 @@ int cmd_readers(const CardCommandOptions& o) {
   }
   if (json) {
     nlohmann::json out{{"source", "pcscd"}, {"via", via}, {"readers", nlohmann::json::array()}};
-    for (const auto& r : *readers) out["readers"].push_back(to_json(r));
+    for (const auto& r : *readers) out["readers"].push_back(reader_json(r));
     std::puts(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }

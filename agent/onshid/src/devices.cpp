@@ -4,28 +4,9 @@
 
 #include "onshi/bytes.hpp"
 #include "onshi/log.hpp"
+#include "reader_json.hpp"
 
 namespace onshi::agent {
-namespace {
-
-nlohmann::json reader_json(const pcsc::ReaderInfo& r) {
-  nlohmann::json j;
-  j["name"] = r.identity.display_name;
-  j["identity"] = r.identity.stable_key();
-  j["usb"] = r.identity.is_usb();
-  if (r.identity.vendor_id) j["vendor_id"] = fmt::format("{:04x}", *r.identity.vendor_id);
-  if (r.identity.product_id) j["product_id"] = fmt::format("{:04x}", *r.identity.product_id);
-  if (r.identity.serial) j["serial"] = *r.identity.serial;
-  j["pin_pad"] = r.identity.pin_pad;
-  j["card_present"] = r.card_present;
-  if (r.card_present) j["atr"] = to_hex(r.atr, true);
-  j["card_in_use"] = r.card_in_use;
-  j["card_mute"] = r.card_mute;
-  return j;
-}
-
-}  // namespace
-
 bool reader_is_ignored(const pcsc::ReaderIdentity& identity, bool test_mode) {
   return !test_mode && !identity.is_usb();
 }
@@ -119,7 +100,7 @@ nlohmann::json Devices::readers_json() const {
   nlohmann::json ignored = nlohmann::json::array();
   if (monitor_) {
     for (const auto& r : monitor_->readers()) {
-      nlohmann::json j = reader_json(r);
+      nlohmann::json j = ctl::reader_json(r);
       if (r.ignored) {
         j["ignored_because"] = "not a USB reader (virtual readers are used only in test mode)";
         ignored.push_back(std::move(j));

@@ -3,24 +3,15 @@
 #include <fmt/format.h>
 
 #include "onshi/japan_time.hpp"
+#include "tls_commands.hpp"
 
 namespace onshi::agent {
 
 tls::ClientOptions client_options(const config::Config& config) {
-  tls::ClientOptions o;
-  const auto& u = config.upstream;
-  o.base_url = u.url.value_or("");
-  for (const auto& pin : u.pins) o.pins.push_back(pin.spki_sha256);
-  o.test_mode = config.test_mode;
-  o.server_ca_file = u.server_ca_file;
-  o.proxy.url = u.proxy;
-  o.proxy.no_proxy = u.no_proxy;
-  o.connect_timeout = u.connect_timeout;
-  o.handshake_timeout = u.handshake_timeout;
-  o.request_timeout = u.request_timeout;
-  o.max_clock_skew = u.max_clock_skew;
-  // Enough idle connections for the receipt software's concurrent queries.
-  o.max_idle_connections = 32;
+  // The same mapping of [upstream] as `onshictl tls check`, so the technician tests what onshid
+  // uses.
+  tls::ClientOptions o = ctl::upstream_client_options(config);
+  o.max_idle_connections = 32;  // the receipt software's concurrent queries
   o.user_agent = "onshid/0.1";
   return o;
 }
