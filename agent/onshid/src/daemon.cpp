@@ -142,6 +142,7 @@ int Daemon::run() {
 }
 
 void Daemon::shutdown() {
+  if (verifications_) verifications_->begin_stop();
   if (server_) server_->stop();
   if (verifications_) verifications_->stop();
   if (devices_) devices_->stop();
@@ -168,6 +169,7 @@ void Daemon::watch_signals() {
     }
     log::info("onshid", "stopping (signal {})", signal);
     notify_stopping();
+    if (verifications_) verifications_->begin_stop();  // waiting callers answer now
     if (server_) server_->stop();
     boost::system::error_code ignored;
     watchdog_timer_.cancel();

@@ -128,7 +128,19 @@ Verifications::Verifications(journal::Journal& journal, UpstreamPool& upstream,
 
 Verifications::~Verifications() { stop(); }
 
-void Verifications::stop() { workers_.join(); }
+void Verifications::begin_stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    ++generation_;
+  }
+  done_.notify_all();
+}
+
+void Verifications::stop() {
+  begin_stop();
+  workers_.join();
+}
 
 void Verifications::set_institutions(std::vector<std::string> institutions) {
   std::lock_guard lock(mutex_);
@@ -179,7 +191,7 @@ api::HttpResponse Verifications::wait_and_answer(const std::string& id, std::chr
       return error_reply(Error(Errc::api_not_found, fmt::format("no verification {}", id)));
     }
     const journal::Entry& entry = **found;
-    if (finished_state(entry.state) || std::chrono::steady_clock::now() >= deadline) {
+    if (finished_state(entry.state) || stopping_ || std::chrono::steady_clock::now() >= deadline) {
       api::HttpResponse r = entry_response(entry, 202);
       if (!finished_state(entry.state)) r.headers.emplace_back("Retry-After", "1");
       return r;
@@ -326,7 +338,10 @@ api::HttpResponse Verifications::post_bulk(const api::HttpRequest& request) {
                                                  reception, kBulkDeadline.count())),
                 q.institution);
           }
-          std::this_thread::sleep_for(kBulkPoll);
+          // Stopping: left unfinished, so the next start fails it as interrupted (the reception
+          // number is not kept across a restart).
+          std::unique_lock lock(mutex_);
+          if (done_.wait_for(lock, kBulkPoll, [this] { return stopping_.load(); })) return;
         }
       });
   for (auto& [name, value] : response.headers) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -37,7 +38,10 @@ class Verifications {
   api::HttpResponse get_bulk(const api::HttpRequest& request, const std::string& id);
 
   void set_institutions(std::vector<std::string> institutions);
-  // Waits for running queries (they finish and are journaled) before the pool goes.
+  // Ends waits at once (callers get the state as it is) and stops 一括 polling; a query in flight
+  // finishes and is journaled. What is left unfinished is failed at the next start.
+  void begin_stop();
+  // begin_stop(), then waits for the workers.
   void stop();
 
  private:
@@ -58,6 +62,7 @@ class Verifications {
   std::vector<std::string> institutions_;
   std::condition_variable done_;
   std::uint64_t generation_ = 0;
+  std::atomic<bool> stopping_{false};
   boost::asio::thread_pool workers_;
 };
 

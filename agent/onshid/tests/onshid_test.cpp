@@ -295,6 +295,34 @@ TEST(Onshid, KillMinus9MidRequestLosesNothingAndAnswersNothingTwice) {
   EXPECT_EQ(body_of(rig->get("/v1/health"))["journal"]["recovered_at_start"], 1);
 }
 
+// A SIGTERM while a caller waits and a query is in flight upstream: onshid stops waiting for the
+// caller at once, lets the query finish and journals it, then exits cleanly; after a restart the
+// request's key gives the finished result.
+TEST(Onshid, StopsPromptlyWhileCallersWait) {
+  auto rig = OnshidRig::start({.request_timeout = std::chrono::milliseconds(20000)});
+  ASSERT_TRUE(rig);
+  rig->control("PUT", "/faults",
+               R"({"faults":[{"kind":"latency","ms":1000,"routes":["search"]}]})");
+  const json request = insurance_request(person_of(rig->dataset(), "self"));
+  Reply waited;
+  std::thread caller([&] {
+    waited = rig->post("/v1/verifications", request, "waiting", {{"Prefer", "wait=30"}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto t0 = std::chrono::steady_clock::now();
+  const int status = rig->onshid().stop();  // SIGTERM, SIGKILL after 2 s
+  const auto took = std::chrono::steady_clock::now() - t0;
+  caller.join();
+  EXPECT_EQ(status, 0) << rig->onshid().output();
+  EXPECT_LT(took, std::chrono::milliseconds(1900));
+  // The caller was not kept for its 30 s: answered 202 or disconnected by the stop.
+  EXPECT_NE(waited.status, 200) << waited.body;
+  rig->control("DELETE", "/faults");
+  ASSERT_TRUE(rig->restart());
+  const Reply after = rig->post("/v1/verifications", request, "waiting");
+  EXPECT_EQ(body_of(after)["state"], "succeeded") << after.body;
+}
+
 TEST(Onshid, BulkVerification) {
   auto rig = OnshidRig::start();
   ASSERT_TRUE(rig);
