@@ -7,8 +7,10 @@ add_library(onshi_api_model
   src/model/bulk_query.cpp
   src/model/insurance_query.cpp
   src/model/json_body.cpp
+  src/model/mynumber_query.cpp
   src/model/request_fields.cpp
-  src/model/result_json.cpp)
+  src/model/result_json.cpp
+  src/model/signature_request.cpp)
 add_library(onshi::api_model ALIAS onshi_api_model)
 target_include_directories(onshi_api_model PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
                                            PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src/model)
@@ -22,6 +24,8 @@ if(ONSHI_BUILD_TESTS)
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/model/bulk_query_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/model/insurance_query_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/model/json_body_test.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/tests/model/result_json_test.cpp)
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/model/mynumber_query_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/model/result_json_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/model/signature_request_test.cpp)
   target_link_libraries(api_model_unit_tests PRIVATE onshi::api_model onshi::xmlmsg fmt::fmt)
 endif()

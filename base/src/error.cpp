@@ -132,6 +132,15 @@ constexpr std::array kTable{
              "the request journal could not be read or written"},
     ErrcInfo{Errc::upstream_not_configured, "upstream_not_configured",
              "no eligibility system is configured ([upstream] url)"},
+    ErrcInfo{Errc::identity_not_confirmed, "identity_not_confirmed",
+             "the patient's identity was not confirmed (face match, staff check or PIN)"},
+    ErrcInfo{Errc::reader_not_found, "reader_not_found",
+             "no card reader fits the request (see GET /v1/readers)"},
+    ErrcInfo{Errc::reader_busy, "reader_busy", "another card session runs on that reader"},
+    ErrcInfo{Errc::token_not_supported, "token_not_supported",
+             "a smartphone's certificate has no face-reader path: use a plain reader, PIN mode"},
+    ErrcInfo{Errc::pin_less_card, "pin_less_card",
+             "a PIN-less card (暗証番号設定不要カード) has no PIN: face or 目視 only"},
 };
 
 constexpr bool table_is_dense() {
@@ -141,7 +150,7 @@ constexpr bool table_is_dense() {
   return true;
 }
 static_assert(table_is_dense(), "kTable must list every Errc in declaration order");
-static_assert(kTable.size() == static_cast<std::size_t>(Errc::upstream_not_configured) + 1,
+static_assert(kTable.size() == static_cast<std::size_t>(Errc::pin_less_card) + 1,
               "kTable must cover every Errc");
 
 }  // namespace

@@ -14,7 +14,9 @@
 #include "onshi/api/bulk_query.hpp"
 #include "onshi/api/insurance_query.hpp"
 #include "onshi/api/json_body.hpp"
+#include "onshi/api/mynumber_query.hpp"
 #include "onshi/api/result_json.hpp"
+#include "onshi/api/signature_request.hpp"
 #include "onshi/xmlmsg/json_form.hpp"
 
 namespace {
@@ -32,7 +34,8 @@ void check_error(const ApiError& e, bool body_level) {
   if (e.code.empty() || e.message.empty()) std::abort();
   if (e.http_status == 400) return;
   if (body_level && e.http_status == 413 && e.code == "api_too_large") return;
-  // "mynumber" is a method of part 2, answered 501 until it exists (insurance_query.hpp).
+  // The insurance-card parser answers 501 for "mynumber": the server hands that method to
+  // parse_mynumber_query before it (insurance_query.hpp).
   if (!body_level && e.http_status == 501 && e.code == "not_supported") return;
   std::abort();
 }
@@ -74,6 +77,41 @@ void check_bulk(const nlohmann::json& body, const std::vector<std::string>& inst
   (void)journal_request_json(*q).dump();
 }
 
+void check_mynumber(const nlohmann::json& body, const std::vector<std::string>& institutions) {
+  auto q = parse_mynumber_query(body, institutions, now());
+  if (!q) {
+    if (q.error().http_status == 501) std::abort();
+    return check_error(q.error(), false);
+  }
+  if (!configured(q->institution, institutions)) std::abort();
+  if (q->timeout.count() < 10 || q->timeout.count() > 600) std::abort();
+  if (q->pin && q->pin->size() != 4) std::abort();
+  // The PIN is never part of the canonical form or the journal record: a request with it and
+  // the same one without it differ only in pin_given.
+  const std::string text = canonical_request(*q);
+  if (!nlohmann::json::accept(text)) std::abort();
+  auto record = journal_request_json(*q);
+  if (record.at("pin_given") != (q->pin != nullptr)) std::abort();
+  if (q->pin) {
+    auto without = *q;
+    without.pin.reset();
+    auto plain = journal_request_json(without);
+    plain["pin_given"] = true;
+    if (plain != record) std::abort();
+  }
+  auto again = parse_mynumber_query(body, institutions, now());
+  if (!again || canonical_request(*again) != text) std::abort();
+}
+
+void check_signature(const nlohmann::json& body, const std::vector<std::string>& institutions) {
+  auto r = parse_signature_request(body, institutions);
+  if (!r) return check_error(r.error(), false);
+  if (!configured(r->institution, institutions) || r->sha256.size() != 32) std::abort();
+  if (r->pin && (r->pin->size() < 4 || r->pin->size() > 16)) std::abort();
+  if (journal_request_json(*r).at("pin_given") != (r->pin != nullptr)) std::abort();
+  if (!nlohmann::json::accept(canonical_request(*r))) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -87,6 +125,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_single(*body, kTwo);
     check_bulk(*body, kOne);
     check_bulk(*body, kTwo);
+    check_mynumber(*body, kOne);
+    check_mynumber(*body, kTwo);
+    check_signature(*body, kOne);
+    check_signature(*body, kTwo);
   }
   // The same bytes as an eligibility answer: what parses becomes the API's JSON, which must dump
   // as strict UTF-8 (the server writes it with the default, throwing, error handler).

@@ -104,6 +104,12 @@ enum class Errc : std::uint16_t {
   request_interrupted,
   journal_failed,
   upstream_not_configured,
+  // card sessions (agent part 2)
+  identity_not_confirmed,
+  reader_not_found,
+  reader_busy,
+  token_not_supported,
+  pin_less_card,
 };
 
 struct ErrcInfo {

@@ -11,18 +11,19 @@ namespace onshi::api {
 //                        idempotency_key_missing, pin_format (the PIN never reached the card)
 //   403 Forbidden        api_forbidden
 //   404 Not Found        api_not_found, pcsc_unknown_reader (the caller named a reader that
-//                        pcscd does not know)
+//                        pcscd does not know), reader_not_found (no reader fits a card session)
 //   405                  api_method_not_allowed
 //   409 Conflict         the request is fine but the state of a card, a ledger record or an
 //                        earlier request stands in its way; change that state and ask again:
 //                        idempotency_conflict, cancelled (someone cancelled it: the answer is
 //                        final), card_absent, card_removed, card_reset, pcsc_sharing_violation,
 //                        pin_last_try (refused without the explicit use-last-try flag),
-//                        ledger_locked, ledger_conflict, ledger_transition
+//                        reader_busy (another card session holds the reader), ledger_locked, ledger_conflict, ledger_transition
 //   413                  api_too_large
 //   422 Unprocessable    the patient's card cannot do it, asking again will not help:
 //                        card_unsupported, card_data_invalid, card_status, pcsc_protocol,
-//                        pin_wrong, pin_blocked, pin_not_set, pin_state_unknown
+//                        pin_wrong, pin_blocked, pin_not_set, pin_state_unknown,
+//                        identity_not_confirmed, token_not_supported, pin_less_card
 //   500 Internal         onshid itself: internal, io, config_*, pcsc_service_mismatch,
 //                        pcsc_access_denied, pcsc_failure, apdu_invalid, ledger_invalid,
 //                        journal_failed, request_interrupted (the first attempt died with the
@@ -52,6 +53,7 @@ int http_status_for(Errc code) noexcept {
       return 403;
     case Errc::api_not_found:
     case Errc::pcsc_unknown_reader:
+    case Errc::reader_not_found:
       return 404;
     case Errc::api_method_not_allowed:
       return 405;
@@ -62,6 +64,7 @@ int http_status_for(Errc code) noexcept {
     case Errc::card_reset:
     case Errc::pcsc_sharing_violation:
     case Errc::pin_last_try:
+    case Errc::reader_busy:
     case Errc::ledger_locked:
     case Errc::ledger_conflict:
     case Errc::ledger_transition:
@@ -76,6 +79,9 @@ int http_status_for(Errc code) noexcept {
     case Errc::pin_blocked:
     case Errc::pin_not_set:
     case Errc::pin_state_unknown:
+    case Errc::identity_not_confirmed:
+    case Errc::token_not_supported:
+    case Errc::pin_less_card:
       return 422;
     case Errc::internal:
     case Errc::io:

@@ -15,6 +15,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -111,13 +112,16 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         router(std::move(r)),
         limits(l),
         log(std::move(lg)),
-        pool(l.handler_threads == 0 ? 1 : l.handler_threads) {}
+        pool(l.handler_threads == 0 ? 1 : l.handler_threads),
+        stream_pool(l.max_streams == 0 ? 1 : l.max_streams) {}
 
   asio::io_context& io;
   std::shared_ptr<const Router> router;
   ServerLimits limits;
   Logger log;
   asio::thread_pool pool;
+  asio::thread_pool stream_pool;  // event streams wait here, not on the handlers' threads
+  std::atomic<std::size_t> open_streams{0};
 
   mutable std::mutex mutex;
   PeerPolicy policy;
@@ -263,6 +267,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void answer(HttpResponse r, bool keep_alive) {
+    if (r.stream) return start_stream(std::move(r));
     response_ = {};
     response_.version(11);
     response_.result(static_cast<unsigned>(r.status));
@@ -295,6 +300,68 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     read();
   }
 
+  // An event stream: the head without Content-Length (the body ends when the connection closes,
+  // RFC 9112 §6.3), then whatever the stream gives, one piece at a time.
+  void start_stream(HttpResponse r) {
+    if (server_->open_streams.fetch_add(1) >= server_->limits.max_streams) {
+      --server_->open_streams;
+      HttpResponse busy = error_response(
+          503, "busy",
+          fmt::format("too many event streams are open (at most {}); use ?wait= long-polling",
+                      server_->limits.max_streams));
+      busy.headers.emplace_back("Retry-After", "5");
+      return answer(std::move(busy), false);
+    }
+    stream_source_ = std::move(r.stream);
+    std::string head = fmt::format("HTTP/1.1 {} {}\r\nServer: onshid\r\nContent-Type: {}\r\n"
+                                   "Cache-Control: no-store\r\nConnection: close\r\n",
+                                   r.status, std::string(http::obsolete_reason(
+                                                 static_cast<http::status>(r.status))),
+                                   r.content_type);
+    for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
+    head += "\r\n";
+    head += r.body;
+    write_piece(std::move(head));
+  }
+
+  void write_piece(std::string piece) {
+    stream_piece_ = std::move(piece);
+    arm(server_->limits.read_timeout);
+    asio::async_write(stream_, asio::buffer(stream_piece_),
+                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->timer_.cancel();
+                        if (ec || self->server_->stopping) return self->end_stream();
+                        self->pull_piece();
+                      });
+  }
+
+  void pull_piece() {
+    asio::post(server_->stream_pool, [self = this->shared_from_this()] {
+      const auto wait = self->server_->limits.stream_keepalive;
+      std::optional<std::string> piece;
+      if (!self->server_->stopping) piece = self->stream_source_->next(wait);
+      asio::post(self->server_->io, [self, piece = std::move(piece)]() mutable {
+        if (!piece || self->server_->stopping) return self->end_stream();
+        self->write_piece(piece->empty() ? std::string(": keep-alive\n\n") : std::move(*piece));
+      });
+    });
+  }
+
+  void end_stream() {
+    if (!stream_source_) return;
+    stream_source_.reset();
+    --server_->open_streams;
+    boost::system::error_code ignored;
+    if constexpr (std::is_same_v<Stream, local::socket>) {
+      stream_.shutdown(local::socket::shutdown_send, ignored);
+    } else {
+      beast::get_lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    close_now();
+  }
+
+  std::shared_ptr<BodyStream> stream_source_;
+  std::string stream_piece_;
   std::shared_ptr<Impl> server_;
   Stream stream_;
   asio::steady_timer timer_;
@@ -520,6 +587,7 @@ void ApiServer::stop() {
   }
   for (auto& s : open) s->close();
   impl_->pool.join();
+  impl_->stream_pool.join();
 }
 
 }  // namespace onshi::api

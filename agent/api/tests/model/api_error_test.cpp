@@ -11,7 +11,7 @@ using nlohmann::json;
 
 TEST(HttpStatus, EveryErrorCodeHasAnErrorStatus) {
   std::set<int> seen;
-  for (int i = 0; i <= static_cast<int>(Errc::upstream_not_configured); ++i) {
+  for (int i = 0; i <= static_cast<int>(Errc::pin_less_card); ++i) {
     const auto code = static_cast<Errc>(i);
     const int status = http_status_for(code);
     EXPECT_GE(status, 400) << errc_name(code);
@@ -49,6 +49,11 @@ TEST(HttpStatus, DeliberateChoices) {
       {Errc::cert_not_found, 503},
       {Errc::upstream_not_configured, 503},
       {Errc::busy, 503},
+      {Errc::reader_busy, 409},
+      {Errc::reader_not_found, 404},
+      {Errc::identity_not_confirmed, 422},
+      {Errc::token_not_supported, 422},
+      {Errc::pin_less_card, 422},
       {Errc::elig_not_ready, 503},
       {Errc::net_timeout, 504},
       {Errc::timeout, 504},

@@ -2,7 +2,9 @@
 // (the Unix socket, the mutual-TLS TCP listener, and later the Windows named pipe).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,11 +45,23 @@ struct HttpRequest {
   std::optional<std::string_view> header(std::string_view lower_name) const;
 };
 
+// A response body that is written as it comes (Server-Sent Events): the server sends the head
+// and `body`, then asks `next` again and again on a thread of its own (never the io_context's) and
+// writes what it returns, until it returns nullopt or the client goes away. `next` returns within
+// about `max_wait`: an empty string then means "nothing yet" (the server sends an SSE comment as a
+// keep-alive, which also notices a client that left).
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  virtual std::optional<std::string> next(std::chrono::milliseconds max_wait) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<BodyStream> stream;  // set: body is only the start; the connection then closes
 };
 
 }  // namespace onshi::api

@@ -38,6 +38,10 @@ struct ServerLimits {
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive between requests
   std::size_t max_connections = 256;
   std::size_t handler_threads = 16;
+  // Event streams (HttpResponse::stream) open at once, each holding a thread of their own pool;
+  // more are answered 503.
+  std::size_t max_streams = 16;
+  std::chrono::milliseconds stream_keepalive{15000};
 };
 
 struct ServerStats {
