@@ -26,6 +26,13 @@ std::vector<std::string> codes_of(const config::Config& c) {
   return out;
 }
 
+CardSessionSettings card_session_settings(const config::Config& c) {
+  CardSessionSettings s;
+  s.face_readers = c.face_readers;
+  s.institutions = codes_of(c);
+  return s;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options) {
@@ -62,11 +69,29 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const config::Config> conf
   devices_ = std::make_unique<Devices>(io_, *config_);
   upstream_ = std::make_unique<UpstreamPool>(*config_);
   certificates_.refresh(*config_, now_seconds());
-  verifications_ =
-      std::make_unique<Verifications>(*journal_, *upstream_, codes_of(*config_),
-                                      [this](const Error& e, const std::string& institution) {
-                                        return certificates_.details_for(e, institution);
-                                      });
+  verifications_ = std::make_unique<Verifications>(
+      *journal_, *upstream_, progress_, codes_of(*config_),
+      [this](const Error& e, const std::string& institution) {
+        return certificates_.details_for(e, institution);
+      });
+  CardSessionHooks hooks;
+  hooks.upstream = [this](const std::string& institution) { return upstream_->client(institution); };
+  hooks.succeed = [this](const std::string& id, const nlohmann::json& result) {
+    verifications_->record_success(id, result);
+  };
+  hooks.fail = [this](const std::string& id, const Error& e, const std::string& institution) {
+    verifications_->record_failure(id, e, institution);
+  };
+  hooks.admit_reader_session = [this](const std::string& institution,
+                                      const nlohmann::json& request) {
+    return verifications_->admit_reader_session(institution, request);
+  };
+  card_sessions_ = std::make_unique<CardSessions>(*devices_, progress_, std::move(hooks),
+                                                  card_session_settings(*config_));
+  verifications_->set_card_sessions(card_sessions_.get());
+  devices_->set_listeners(
+      [this](const pcsc::MonitorEvent& e) { card_sessions_->on_card_event(e); },
+      [this](const driver::ReaderEvent& e) { card_sessions_->on_face_event(e); });
 }
 
 Daemon::~Daemon() { shutdown(); }
@@ -143,6 +168,17 @@ int Daemon::run() {
 
 void Daemon::shutdown() {
   if (verifications_) verifications_->begin_stop();
+  if (card_sessions_) {
+    // The sessions end on their workers, but their last words to the face reader (CANCEL)
+    // complete on the io_context: keep it turning until they are done.
+    card_sessions_->begin_stop();
+    io_.restart();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!card_sessions_->idle() && std::chrono::steady_clock::now() < until) {
+      io_.run_for(std::chrono::milliseconds(20));
+    }
+    card_sessions_->stop();
+  }
   if (server_) server_->stop();
   if (verifications_) verifications_->stop();
   if (devices_) devices_->stop();
@@ -170,6 +206,7 @@ void Daemon::watch_signals() {
     log::info("onshid", "stopping (signal {})", signal);
     notify_stopping();
     if (verifications_) verifications_->begin_stop();  // waiting callers answer now
+    if (card_sessions_) card_sessions_->begin_stop();
     if (server_) server_->stop();
     boost::system::error_code ignored;
     watchdog_timer_.cancel();
@@ -221,6 +258,7 @@ Result<std::vector<std::string>> Daemon::reload() {
   if (server_) apply_policy(*shared);
   for (auto& line : upstream_->reload(*shared)) changes.push_back(std::move(line));
   verifications_->set_institutions(codes_of(*shared));
+  card_sessions_->set_settings(card_session_settings(*shared));
   certificates_.refresh(*shared, now_seconds());
   return changes;
 }
@@ -272,6 +310,7 @@ nlohmann::json Daemon::health() const {
           {"pcscd", pcscd},
           {"readers", devices_->readers_json()["readers"].size()},
           {"face_readers", devices_->face_readers_json()},
+          {"card_sessions", card_sessions_->sessions_json()},
           {"upstream", upstream},
           {"journal", journal},
           {"api", api}};

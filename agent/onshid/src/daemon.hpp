@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 
+#include "card_sessions.hpp"
 #include "certificate_watch.hpp"
 #include "devices.hpp"
 #include "onshi/api/server.hpp"
@@ -62,7 +63,9 @@ class Daemon {
   std::unique_ptr<Devices> devices_;
   std::unique_ptr<UpstreamPool> upstream_;
   CertificateWatch certificates_;
+  ProgressBoard progress_;
   std::unique_ptr<Verifications> verifications_;
+  std::unique_ptr<CardSessions> card_sessions_;
   std::unique_ptr<api::ApiServer> server_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;

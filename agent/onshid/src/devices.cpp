@@ -42,6 +42,48 @@ void Devices::start() {
   }
 }
 
+void Devices::set_listeners(std::function<void(const pcsc::MonitorEvent&)> cards,
+                            std::function<void(const driver::ReaderEvent&)> faces) {
+  card_listener_ = std::move(cards);
+  face_listener_ = std::move(faces);
+}
+
+std::vector<pcsc::ReaderInfo> Devices::card_readers() const {
+  std::vector<pcsc::ReaderInfo> out;
+  if (!monitor_) return out;
+  for (auto& r : monitor_->readers()) {
+    if (!r.ignored) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<driver::FaceReader>> Devices::face_readers() const {
+  return faces_ ? faces_->readers() : std::vector<std::shared_ptr<driver::FaceReader>>{};
+}
+
+std::shared_ptr<driver::FaceReader> Devices::face_reader(std::string_view serial) const {
+  return faces_ ? faces_->reader(serial) : nullptr;
+}
+
+driver::PairingResult Devices::pairing() const {
+  std::vector<driver::FaceReaderLocation> locations;
+  for (const auto& f : face_readers()) {
+    if (auto l = f->location()) locations.push_back(*l);
+  }
+  std::vector<driver::CardSlot> slots;
+  for (const auto& r : card_readers()) {
+    driver::CardSlot s;
+    s.reader_name = r.identity.display_name;
+    s.serial = r.identity.serial;
+    s.vendor_id = r.identity.vendor_id;
+    s.product_id = r.identity.product_id;
+    s.bus = r.identity.usb_bus();
+    s.address = r.identity.usb_address();
+    slots.push_back(std::move(s));
+  }
+  return driver::pair_card_slots(locations, slots);
+}
+
 void Devices::stop() {
   if (monitor_) monitor_->stop();
   faces_.reset();
@@ -69,8 +111,9 @@ void Devices::on_reader_event(const pcsc::MonitorEvent& e) {
       break;
     case Kind::card_inserted:
     case Kind::card_removed:
-      break;  // the card sessions of part 2 listen to these
+      break;
   }
+  if (card_listener_ && !e.reader.ignored) card_listener_(e);
 }
 
 void Devices::on_face_event(const driver::ReaderEvent& e) {
@@ -82,6 +125,7 @@ void Devices::on_face_event(const driver::ReaderEvent& e) {
   } else if (const auto* t = std::get_if<driver::LinkTrouble>(&e.news)) {
     log::warning("onshid", "face reader {}: {}", e.serial, t->what);
   }
+  if (face_listener_) face_listener_(e);
 }
 
 nlohmann::json Devices::pcscd_json() const {
@@ -128,6 +172,8 @@ nlohmann::json Devices::face_readers_json() const {
   }
   out["state"] = "running";
   out["hotplug"] = faces_->hotplug();
+  const auto pairs = pairing();
+  if (!pairs.problems.empty()) out["pairing_problems"] = pairs.problems;
   std::set<std::string> seen;
   for (const auto& r : faces_->readers()) {
     nlohmann::json j{{"serial", r->serial()}, {"connected", r->connected()}};
@@ -144,6 +190,7 @@ nlohmann::json Devices::face_readers_json() const {
                   {"address", place->address},
                   {"port", place->port_path}};
     }
+    if (const auto* p = pairs.find(r->serial())) j["card_slot"] = p->reader_name;
     const auto s = r->stats();
     j["link"] = {
         {"commands", s.commands}, {"timeouts", s.timeouts}, {"link_resets", s.link_resets}};

@@ -8,11 +8,13 @@
 
 #include <memory>
 #include <mutex>
+#include <functional>
 #include <set>
 #include <string>
 
 #include "onshi/config/config.hpp"
 #include "onshi/driver/face_reader.hpp"
+#include "onshi/driver/pairing.hpp"
 #include "onshi/pcsc/reader_monitor.hpp"
 
 namespace onshi::agent {
@@ -28,6 +30,16 @@ class Devices {
   void start();
   void stop();
 
+  // For the card sessions: called as events come (cards on pcscd's monitor thread, face readers on
+  // the io_context). Set before start().
+  void set_listeners(std::function<void(const pcsc::MonitorEvent&)> cards,
+                     std::function<void(const driver::ReaderEvent&)> faces);
+  std::vector<pcsc::ReaderInfo> card_readers() const;  // the ones used (not ignored)
+  std::vector<std::shared_ptr<driver::FaceReader>> face_readers() const;
+  std::shared_ptr<driver::FaceReader> face_reader(std::string_view serial) const;
+  // Which card slot is which face reader's (by USB serial and bus/address, pairing.hpp).
+  driver::PairingResult pairing() const;
+
   nlohmann::json pcscd_json() const;
   nlohmann::json readers_json() const;
   nlohmann::json face_readers_json() const;
@@ -39,6 +51,8 @@ class Devices {
   void on_face_event(const driver::ReaderEvent& event);
 
   boost::asio::io_context& io_;
+  std::function<void(const pcsc::MonitorEvent&)> card_listener_;
+  std::function<void(const driver::ReaderEvent&)> face_listener_;
   bool test_mode_;
   std::vector<config::FaceReader> configured_faces_;
   std::unique_ptr<pcsc::ReaderMonitor> monitor_;

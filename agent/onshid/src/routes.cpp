@@ -51,6 +51,23 @@ std::shared_ptr<api::Router> make_router(Daemon& d) {
   router->add("GET", "/v1/verifications/{id}", [&d](const HttpRequest& r, const PathParams& p) {
     return d.verifications().get_verification(r, p.at("id"));
   });
+  router->add("GET", "/v1/verifications/{id}/events",
+              [&d](const HttpRequest& r, const PathParams& p) {
+                return d.verifications().get_events(r, p.at("id"));
+              });
+  router->add("POST", "/v1/verifications/{id}/cancel",
+              [&d](const HttpRequest& r, const PathParams& p) {
+                return d.verifications().post_cancel(r, p.at("id"));
+              });
+  router->add("GET", "/v1/events", [&d](const HttpRequest& r, const PathParams&) {
+    return d.verifications().get_events(r, {});
+  });
+  router->add("POST", "/v1/signatures", [&d](const HttpRequest& r, const PathParams&) {
+    return d.verifications().post_signature(r);
+  });
+  router->add("GET", "/v1/signatures/{id}", [&d](const HttpRequest& r, const PathParams& p) {
+    return d.verifications().get_signature(r, p.at("id"));
+  });
   router->add("POST", "/v1/bulk-verifications", [&d](const HttpRequest& r, const PathParams&) {
     return d.verifications().post_bulk(r);
   });
