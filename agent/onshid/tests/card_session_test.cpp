@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -297,6 +298,29 @@ TEST_F(CardSessionTest, ProgressStreamsAsServerSentEventsUntilDone) {
   // The stream ends by itself after done (read_sse returns at EOF, long before its 40 s).
   EXPECT_NE(text.find("event: done\n"), std::string::npos) << text;
   EXPECT_EQ(wait_for(rig(), id)["state"], "succeeded");
+}
+
+// A copied certificate: a card that carries jpki-card's authentication certificate but not its
+// card-present key (another card's). The face matches, but the proof fails at the eligibility
+// system, which knows which key belongs to that certificate.
+TEST_F(CardSessionTest, ACopiedCertificateWithoutItsCardPresentKeyIsRejectedUpstream) {
+  const auto original = persona_file("jpki-card");
+  json persona = json::parse(read_file(original));
+  persona["kenmen"]["card_present_key"]["file"] = "jpki-card-2023-card-present-key.pem";
+  const auto copy = original.parent_path() / fmt::format("jpki-card-copied-{}.json", ::getpid());
+  std::ofstream(copy) << persona.dump(2);
+  facesim_ctl("face 0 match");
+  const std::string id = start(rig(), {{"method", "mynumber"}, {"reader", "FACE0001"},
+                                       {"mode", "face"}, {"consents", json::array()}});
+  ASSERT_TRUE(wait_for_event(rig(), id, "waiting_for_card", 20s));
+  facesim_ctl(fmt::format("insert 0 {}", copy.string()));
+  const json v = wait_for(rig(), id);
+  std::filesystem::remove(copy);
+  ASSERT_EQ(v["state"], "failed") << v.dump();
+  EXPECT_EQ(v["error"]["code"], "elig_rejected") << v.dump();
+  const auto steps = event_types(rig(), id);
+  EXPECT_THAT(steps, ::testing::Contains("face_matched"));
+  EXPECT_THAT(steps, ::testing::Contains("querying")) << "refused before it reached the service";
 }
 
 // HPKI signing (POST /v1/signatures): the doctor's card on a face reader's slot, the PIN on the

@@ -65,7 +65,7 @@ std::optional<OnshidRig> OnshidRig::start(RigOptions o) {
   const fs::path pki = es::pki();
   std::string upstream;
   if (o.upstream) {
-    auto sim = es::start_eligsim();
+    auto sim = es::start_eligsim({}, o.eligsim_personas);
     if (!sim) {
       std::cerr << "onshid rig: "
                 << "onshi-eligsim: " << sim.error().to_string();
@@ -93,12 +93,12 @@ std::optional<OnshidRig> OnshidRig::start(RigOptions o) {
       "[certificates]\nca_file = \"{}\"\ncrl_file = \"{}\"\nowner = \"{}\"\n\n"
       "[api]\nsocket = \"{}\"\nsocket_group = \"{}\"\nallowed_users = [{}]\nallowed_groups = "
       "[]\n{}\n"
-      "[ledger]\ndirectory = \"{}\"\n\n[log]\nlevel = \"info\"\n{}\n{}\n",
+      "[ledger]\ndirectory = \"{}\"\n\n[log]\nlevel = \"{}\"\n{}\n{}\n",
       (rig.dir_ / "state").string(), o.test_mode ? "true" : "false",
       (pki / "ca-chain.pem").string(), (pki / "crl.pem").string(), user_name(),
       rig.socket_.string(), o.socket_group.empty() ? group_name() : o.socket_group,
       o.allowed_users.empty() ? "\"" + user_name() + "\"" : o.allowed_users, tcp,
-      (rig.dir_ / "ledger").string(), upstream, o.extra_toml);
+      (rig.dir_ / "ledger").string(), o.log_level, upstream, o.extra_toml);
   std::ofstream(rig.config_file()) << config;
   fs::create_directories(rig.dir_ / "state");
   fs::create_directories(rig.dir_ / "ledger");

@@ -24,6 +24,9 @@ struct RigOptions {
   std::string allowed_users;  // TOML array body; default: the test user
   std::string extra_toml;
   std::chrono::milliseconds request_timeout{3000};
+  // The personas eligsim knows (a directory onshi-jpki-personas wrote); default the shared set.
+  std::optional<std::filesystem::path> eligsim_personas;
+  std::string log_level = "info";
 };
 
 class OnshidRig {
