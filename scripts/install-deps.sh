@@ -27,6 +27,7 @@ TEST_PACKAGES=(
   udev  # udevadm test, for udev/'s udev_udevadm_tests
   # test frameworks and tools
   googletest libgtest-dev libgmock-dev libyaml-cpp-dev curl
+  jq  # the demo reads onshid's JSON answers with it
   # fuzzing and the second compiler
   clang-14 libclang-rt-14-dev
   # network fault injection
