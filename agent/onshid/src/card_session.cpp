@@ -144,7 +144,7 @@ class Flow {
                                c_.reader.key, gone->reason));
     }
     // Before the card was read a removal is only "no card yet" (or an old one going).
-    if (std::holds_alternative<CardGone>(news) && card_read_ && !proved_) {
+    if (std::holds_alternative<CardGone>(news) && card_read_ && !proved_ && !stale_removal()) {
       return Error(Errc::card_removed,
                    fmt::format("the card was taken off {} before it was verified",
                                c_.reader.card_reader));
@@ -228,17 +228,27 @@ class Flow {
   }
 
   // pcscd's own view of the slot, asked on this session's context: the monitor's events are the
-  // quick way to learn of the card, this is the sure one.
-  bool slot_has_card() {
+  // quick way to learn of the card, this is the sure one. `events` is pcscd's count of insertions
+  // and removals in that slot (the high 16 bits of dwEventState).
+  struct SlotState {
+    bool present = false;
+    std::uint32_t events = 0;
+  };
+  std::optional<SlotState> slot_state() {
     auto ctx = context();
-    if (!ctx) return false;
+    if (!ctx) return std::nullopt;
     SCARD_READERSTATE state{};
     state.szReader = c_.reader.card_reader.c_str();
     state.dwCurrentState = SCARD_STATE_UNAWARE;
     if ((*ctx)->api().get_status_change((*ctx)->handle(), 0, &state, 1) != SCARD_S_SUCCESS) {
-      return false;
+      return std::nullopt;
     }
-    return (state.dwEventState & SCARD_STATE_PRESENT) != 0;
+    return SlotState{(state.dwEventState & SCARD_STATE_PRESENT) != 0,
+                     static_cast<std::uint32_t>((state.dwEventState >> 16) & 0xFFFFu)};
+  }
+  bool slot_has_card() {
+    const auto s = slot_state();
+    return s && s->present;
   }
 
   Status wait_for_card() {
@@ -299,7 +309,27 @@ class Flow {
     }
   }
 
+  // The monitor's news can be late, and pcscd's own view too: a quick swap between patients may
+  // reach pcscd (and so this session) only after the session read the new card. So a removal
+  // counts only when the slot is empty now, or holds a card whose authentication certificate is
+  // not the one read (a swap: its proof or PIN would not match that certificate).
+  bool stale_removal() {
+    const auto now = slot_state();
+    if (!now || !now->present) return false;
+    if (read_at_events_ && now->events == *read_at_events_) return true;
+    auto card = connect_fresh_card();
+    if (!card || !pcsc::jpki::detect(*card).value_or(pcsc::jpki::Detection{}).jpki) return false;
+    auto again = pcsc::jpki::read_certificate(*card, pcsc::jpki::kEfAuthCertificate);
+    (void)card->disconnect(pcsc::Disposition::leave);
+    const bool same = again && *again == certificate_;
+    log::info("onshid", "card session {}: pcscd saw the card go and come back; {}", c_.id,
+              same ? "the same card is there: carrying on" : "another card is there");
+    if (same) read_at_events_ = now->events;
+    return same;
+  }
+
   Status read_card_once() {
+    const auto before = slot_state();
     ONSHI_TRY_ASSIGN(auto card, connect_fresh_card());
     ONSHI_TRY_ASSIGN(const auto detection, pcsc::jpki::detect(card));
     if (!detection.jpki) {
@@ -314,6 +344,7 @@ class Flow {
     }
     (void)card.disconnect(pcsc::Disposition::leave);
     card_read_ = true;
+    if (before && before->present) read_at_events_ = before->events;
     progress("card_read",
              {{"token", pcsc::jpki::token_name(token_)}, {"pin_less", pin_less_}});
     return {};
@@ -516,6 +547,7 @@ class Flow {
   std::uint32_t session_ = 0;
   bool ended_ = false;   // the face reader's session is over
   bool card_read_ = false;
+  std::optional<std::uint32_t> read_at_events_;  // pcscd's event count when the card was read
   bool proved_ = false;  // the card's part is done: a removal no longer matters
   bool face_fallback_ = false;
   std::shared_ptr<pcsc::Context> context_;

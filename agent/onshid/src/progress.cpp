@@ -76,7 +76,10 @@ nlohmann::json to_json(const ProgressEvent& e) {
           {"verification", e.verification},
           {"type", e.type},
           {"data", e.data},
-          {"at", format_japan_time(std::chrono::floor<std::chrono::seconds>(e.at))}};
+          {"at", format_japan_time(std::chrono::floor<std::chrono::seconds>(e.at))},
+          // Milliseconds since the epoch: step durations for the caller and the benchmark.
+          {"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(e.at.time_since_epoch())
+                        .count()}};
 }
 
 std::string to_sse(const ProgressEvent& e) {
