@@ -82,8 +82,7 @@ Error session_end_error(std::uint8_t reason, const std::string& serial) {
     case E::reset:
     default:
       return Error(Errc::face_reader_refused,
-                   fmt::format("the face reader {} ended the session: {}", serial, name),
-                   reason);
+                   fmt::format("the face reader {} ended the session: {}", serial, name), reason);
   }
 }
 
@@ -113,8 +112,7 @@ class Flow {
     auto future = promise->get_future();
     start([promise](Status s) { promise->set_value(std::move(s)); });
     if (future.wait_for(c_.face_call_timeout) != std::future_status::ready) {
-      return Error(Errc::timeout,
-                   fmt::format("the face reader {} did not answer", c_.reader.key));
+      return Error(Errc::timeout, fmt::format("the face reader {} did not answer", c_.reader.key));
     }
     return future.get();
   }
@@ -140,14 +138,14 @@ class Flow {
     if (const auto* gone = std::get_if<FaceGone>(&news)) {
       ended_ = true;  // nothing to cancel on a reader that is not there
       return Error(Errc::face_reader_absent,
-                   fmt::format("the face reader {} went away during the session: {}",
-                               c_.reader.key, gone->reason));
+                   fmt::format("the face reader {} went away during the session: {}", c_.reader.key,
+                               gone->reason));
     }
     // Before the card was read a removal is only "no card yet" (or an old one going).
     if (std::holds_alternative<CardGone>(news) && card_read_ && !proved_ && !stale_removal()) {
-      return Error(Errc::card_removed,
-                   fmt::format("the card was taken off {} before it was verified",
-                               c_.reader.card_reader));
+      return Error(
+          Errc::card_removed,
+          fmt::format("the card was taken off {} before it was verified", c_.reader.card_reader));
     }
     if (const auto* ev = std::get_if<driver::DeviceEvent>(&news)) {
       if (const auto* end = std::get_if<driver::SessionEnded>(ev)) {
@@ -198,8 +196,8 @@ class Flow {
       request.mode = to_driver(mode_);
       request.consents = driver::ConsentSet(c_.query.consents);
       request.timeout_seconds = static_cast<std::uint16_t>(c_.query.timeout.count());
-      ONSHI_TRY(face_call(
-          [&](auto done) { face_->async_start_session(request, std::move(done)); }));
+      ONSHI_TRY(
+          face_call([&](auto done) { face_->async_start_session(request, std::move(done)); }));
     }
     progress("waiting_for_card", {{"reader", c_.reader.key}, {"mode", api::card_mode_name(mode_)}});
     ONSHI_TRY(wait_for_card());
@@ -286,7 +284,8 @@ class Flow {
     for (;;) {
       auto card = pcsc::Card::connect(ctx, c_.reader.card_reader);
       if (card || Clock::now() >= until ||
-          (card.error().code != Errc::card_unresponsive && card.error().code != Errc::card_absent)) {
+          (card.error().code != Errc::card_unresponsive &&
+           card.error().code != Errc::card_absent)) {
         return card;
       }
       std::this_thread::sleep_for(100ms);
@@ -345,8 +344,7 @@ class Flow {
     (void)card.disconnect(pcsc::Disposition::leave);
     card_read_ = true;
     if (before && before->present) read_at_events_ = before->events;
-    progress("card_read",
-             {{"token", pcsc::jpki::token_name(token_)}, {"pin_less", pin_less_}});
+    progress("card_read", {{"token", pcsc::jpki::token_name(token_)}, {"pin_less", pin_less_}});
     return {};
   }
 
@@ -375,7 +373,8 @@ class Flow {
   Status prove_present() {
     if (!challenge_fresh()) ONSHI_TRY(fetch_challenge());
     ONSHI_TRY_ASSIGN(auto card, exclusive());
-    ONSHI_TRY_ASSIGN(proof_, pcsc::prove_card_present(card.card(), challenge_bytes(), certificate_));
+    ONSHI_TRY_ASSIGN(proof_,
+                     pcsc::prove_card_present(card.card(), challenge_bytes(), certificate_));
     ONSHI_TRY(card.release());
     proved_ = true;
     return {};
@@ -407,8 +406,8 @@ class Flow {
       }
       request.pad = *pad;
     }
-    progress("pin_requested", {{"entry", host_pin ? "host" : "pad"},
-                               {"after_face_failed", after_face}});
+    progress("pin_requested",
+             {{"entry", host_pin ? "host" : "pad"}, {"after_face_failed", after_face}});
     ONSHI_TRY_ASSIGN(auto signed_, pcsc::jpki::sign_with_pin(card, pin, request));
     proof_ = std::move(signed_.signature);
     proved_ = true;
@@ -481,8 +480,7 @@ class Flow {
         json shown = json::object();
         for (std::size_t n = 0; n < driver::kConsentQuestions; ++n) {
           if ((c_.query.consents >> n) & 1u) {
-            shown[std::string(api::kConsentNames[n])] =
-                driver::consent_answer_name(a->answers[n]);
+            shown[std::string(api::kConsentNames[n])] = driver::consent_answer_name(a->answers[n]);
           }
         }
         consents_json_ = shown;
@@ -523,7 +521,7 @@ class Flow {
     if (c_.query.include_raw) result["raw"] = json::parse(answer.raw_json, nullptr, false);
     json path{{"method", xmlmsg::verification_mode_code(method_) == "1"   ? "pin"
                          : xmlmsg::verification_mode_code(method_) == "2" ? "face"
-                                                                           : "visual"},
+                                                                          : "visual"},
               {"mode", api::card_mode_name(mode_)},
               {"reader", c_.reader.key},
               {"card_reader", c_.reader.card_reader},
@@ -545,7 +543,7 @@ class Flow {
   std::deque<SessionNews> deferred_;  // news that came before the step that wants it
   api::CardMode mode_ = api::CardMode::face_then_pin;
   std::uint32_t session_ = 0;
-  bool ended_ = false;   // the face reader's session is over
+  bool ended_ = false;  // the face reader's session is over
   bool card_read_ = false;
   std::optional<std::uint32_t> read_at_events_;  // pcscd's event count when the card was read
   bool proved_ = false;  // the card's part is done: a removal no longer matters

@@ -72,10 +72,10 @@ Result<SessionReader> CardSessions::resolve(const api::MyNumberQuery& q) const {
   auto face_reader = [&](const std::shared_ptr<driver::FaceReader>& f) -> Result<SessionReader> {
     const auto* pair = pairing.find(f->serial());
     if (!f->connected() || pair == nullptr) {
-      return Error(Errc::reader_not_found,
-                   fmt::format("the face reader {} is {}", f->serial(),
-                               f->connected() ? "not paired with its card slot (yet)"
-                                              : "not connected"));
+      return Error(
+          Errc::reader_not_found,
+          fmt::format("the face reader {} is {}", f->serial(),
+                      f->connected() ? "not paired with its card slot (yet)" : "not connected"));
     }
     if (auto inst = institution_of(*f); inst && *inst != q.institution) {
       return Error(Errc::api_bad_request,
@@ -98,7 +98,8 @@ Result<SessionReader> CardSessions::resolve(const api::MyNumberQuery& q) const {
       const auto& id = r.identity;
       if (id.display_name != *q.reader && id.base_name != *q.reader) continue;
       for (const auto& p : pairing.pairs) {
-        if (p.reader_name == id.display_name) return face_reader(devices_.face_reader(p.face_serial));
+        if (p.reader_name == id.display_name)
+          return face_reader(devices_.face_reader(p.face_serial));
       }
       if (q.mode && *q.mode != api::CardMode::pin) {
         return Error(Errc::api_bad_request,
@@ -111,9 +112,9 @@ Result<SessionReader> CardSessions::resolve(const api::MyNumberQuery& q) const {
       }
       return SessionReader{id.display_name, nullptr, id.display_name, id.pin_pad};
     }
-    return Error(Errc::reader_not_found,
-                 fmt::format("no face reader or card reader is called \"{}\" (GET /v1/readers)",
-                             *q.reader));
+    return Error(
+        Errc::reader_not_found,
+        fmt::format("no face reader or card reader is called \"{}\" (GET /v1/readers)", *q.reader));
   }
   std::vector<SessionReader> fitting;
   std::vector<std::string> names;
@@ -137,7 +138,7 @@ Result<SessionReader> CardSessions::resolve(const api::MyNumberQuery& q) const {
 }
 
 std::shared_ptr<CardSessions::Running> CardSessions::reserve(const std::string& id,
-                                                            const SessionReader& reader) {
+                                                             const SessionReader& reader) {
   std::lock_guard lock(mutex_);
   if (stopping_ || by_key_.contains(reader.key)) return nullptr;
   auto running = std::make_shared<Running>();
@@ -170,9 +171,9 @@ std::optional<std::string> CardSessions::reader_started_session(const std::strin
 void CardSessions::run(const std::string& id, SessionReader reader, api::MyNumberQuery query) {
   auto running = reserve(id, reader);
   if (!running) {
-    Error busy(Errc::reader_busy,
-               fmt::format("another card session runs on {}; wait for it or cancel it",
-                           reader.key));
+    Error busy(
+        Errc::reader_busy,
+        fmt::format("another card session runs on {}; wait for it or cancel it", reader.key));
     if (stopping_) busy = Error(Errc::request_interrupted, "onshid is stopping");
     hooks_.fail(id, busy, query.institution);
     return;
@@ -185,25 +186,24 @@ void CardSessions::run_reserved(const std::shared_ptr<Running>& running,
   const std::string id = running->id;
   log::info("onshid", "card session {} on {} ({})", id, reader.key,
             query.mode ? api::card_mode_name(*query.mode) : "default mode");
-  SessionContext context{
-      id,
-      reader,
-      query,
-      running->mailbox,
-      progress_,
-      hooks_,
-      settings_.face_call_timeout,
-      stopping_,
-      [this, running](std::string step) {
-        std::lock_guard lock(mutex_);
-        running->step = std::move(step);
-      },
-      [this, name = reader.card_reader] {
-        for (const auto& r : devices_.card_readers()) {
-          if (r.identity.display_name == name) return r.card_present;
-        }
-        return false;
-      }};
+  SessionContext context{id,
+                         reader,
+                         query,
+                         running->mailbox,
+                         progress_,
+                         hooks_,
+                         settings_.face_call_timeout,
+                         stopping_,
+                         [this, running](std::string step) {
+                           std::lock_guard lock(mutex_);
+                           running->step = std::move(step);
+                         },
+                         [this, name = reader.card_reader] {
+                           for (const auto& r : devices_.card_readers()) {
+                             if (r.identity.display_name == name) return r.card_present;
+                           }
+                           return false;
+                         }};
   auto outcome = run_card_session(context);
   if (query.pin) query.pin->clear();
   if (outcome) {
@@ -235,7 +235,8 @@ Result<SessionReader> CardSessions::resolve_card_reader(
   };
   if (name) {
     for (const auto& r : card_readers) {
-      if (r.identity.display_name == *name || r.identity.base_name == *name) return from(r.identity);
+      if (r.identity.display_name == *name || r.identity.base_name == *name)
+        return from(r.identity);
     }
     for (const auto& p : pairing.pairs) {
       if (p.face_serial != *name) continue;
@@ -261,9 +262,9 @@ void CardSessions::run_signature(const std::string& id, SessionReader reader,
                                  api::SignatureRequest request) {
   auto running = reserve(id, reader);
   if (!running) {
-    Error busy(Errc::reader_busy,
-               fmt::format("another card session runs on {}; wait for it or cancel it",
-                           reader.key));
+    Error busy(
+        Errc::reader_busy,
+        fmt::format("another card session runs on {}; wait for it or cancel it", reader.key));
     if (stopping_) busy = Error(Errc::request_interrupted, "onshid is stopping");
     if (request.pin) request.pin->clear();
     hooks_.fail(id, busy, request.institution);
@@ -420,8 +421,8 @@ json CardSessions::sessions_json() const {
   json out = json::array();
   std::lock_guard lock(mutex_);
   for (const auto& [key, r] : by_key_) {
-    out.push_back({{"id", r->id}, {"reader", key}, {"card_reader", r->card_reader},
-                   {"step", r->step}});
+    out.push_back(
+        {{"id", r->id}, {"reader", key}, {"card_reader", r->card_reader}, {"step", r->step}});
   }
   return out;
 }

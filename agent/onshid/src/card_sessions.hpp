@@ -35,7 +35,8 @@ struct FaceGone {
   std::string reason;
 };
 struct CancelAsked {};
-using SessionNews = std::variant<driver::DeviceEvent, CardInserted, CardGone, FaceGone, CancelAsked>;
+using SessionNews =
+    std::variant<driver::DeviceEvent, CardInserted, CardGone, FaceGone, CancelAsked>;
 
 class Mailbox {
  public:
@@ -99,7 +100,7 @@ class CardSessions {
   // during a PIN entry on the pad, which PC/SC cannot abort (pin_pad.hpp): then when it ends.
   Status cancel(const std::string& id);
 
-  void on_card_event(const pcsc::MonitorEvent& event);  // monitor thread
+  void on_card_event(const pcsc::MonitorEvent& event);   // monitor thread
   void on_face_event(const driver::ReaderEvent& event);  // io_context
   void set_settings(CardSessionSettings settings);
   nlohmann::json sessions_json() const;

@@ -69,13 +69,15 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const config::Config> conf
   devices_ = std::make_unique<Devices>(io_, *config_);
   upstream_ = std::make_unique<UpstreamPool>(*config_);
   certificates_.refresh(*config_, now_seconds());
-  verifications_ = std::make_unique<Verifications>(
-      *journal_, *upstream_, progress_, codes_of(*config_),
-      [this](const Error& e, const std::string& institution) {
-        return certificates_.details_for(e, institution);
-      });
+  verifications_ =
+      std::make_unique<Verifications>(*journal_, *upstream_, progress_, codes_of(*config_),
+                                      [this](const Error& e, const std::string& institution) {
+                                        return certificates_.details_for(e, institution);
+                                      });
   CardSessionHooks hooks;
-  hooks.upstream = [this](const std::string& institution) { return upstream_->client(institution); };
+  hooks.upstream = [this](const std::string& institution) {
+    return upstream_->client(institution);
+  };
   hooks.succeed = [this](const std::string& id, const nlohmann::json& result) {
     verifications_->record_success(id, result);
   };

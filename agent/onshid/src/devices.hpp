@@ -6,9 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
-#include <functional>
 #include <set>
 #include <string>
 

@@ -24,8 +24,7 @@ constexpr auto kCardPoll = 500ms;
 
 class Signing {
  public:
-  explicit Signing(const SigningContext& c)
-      : c_(c), deadline_(Clock::now() + c.request.timeout) {}
+  explicit Signing(const SigningContext& c) : c_(c), deadline_(Clock::now() + c.request.timeout) {}
 
   Result<json> run() {
     ONSHI_TRY_ASSIGN(auto ctx, pcsc::Context::establish());
@@ -132,7 +131,8 @@ class Signing {
     for (;;) {
       auto card = pcsc::ExclusiveCard::connect(context_, c_.reader.card_reader);
       if (card || Clock::now() >= until ||
-          (card.error().code != Errc::card_unresponsive && card.error().code != Errc::card_absent)) {
+          (card.error().code != Errc::card_unresponsive &&
+           card.error().code != Errc::card_absent)) {
         return card;
       }
       std::this_thread::sleep_for(100ms);
@@ -150,20 +150,19 @@ class Signing {
       holder["certificate_not_after"] = format_japan_time(h->info.not_after);
       holder["certificate_sha256"] = h->info.sha256_hex;
     }
-    return json{
-        {"application", api::hpki_application_name(c_.request.application)},
-        {"profile", signed_.profile->name},
-        {"sha256", to_hex(c_.request.sha256)},
-        {"algorithm", "RSASSA-PKCS1-v1_5 SHA-256"},
-        {"signature", to_base64(signed_.signature)},
-        {"certificate", to_base64(signed_.certificate)},
-        {"verified_with_certificate", true},
-        {"holder", std::move(holder)},
-        {"path",
-         {{"reader", c_.reader.key},
-          {"card_reader", c_.reader.card_reader},
-          {"pin_entry", host_pin ? "host" : "pad"},
-          {"apdu_path", pcsc::hpki::long_apdu_name(signed_.path.path)}}}};
+    return json{{"application", api::hpki_application_name(c_.request.application)},
+                {"profile", signed_.profile->name},
+                {"sha256", to_hex(c_.request.sha256)},
+                {"algorithm", "RSASSA-PKCS1-v1_5 SHA-256"},
+                {"signature", to_base64(signed_.signature)},
+                {"certificate", to_base64(signed_.certificate)},
+                {"verified_with_certificate", true},
+                {"holder", std::move(holder)},
+                {"path",
+                 {{"reader", c_.reader.key},
+                  {"card_reader", c_.reader.card_reader},
+                  {"pin_entry", host_pin ? "host" : "pad"},
+                  {"apdu_path", pcsc::hpki::long_apdu_name(signed_.path.path)}}}};
   }
 
   const SigningContext& c_;

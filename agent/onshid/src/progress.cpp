@@ -14,8 +14,8 @@ std::uint64_t ProgressBoard::publish(const std::string& verification, std::strin
   {
     std::lock_guard lock(mutex_);
     seq = ++seq_;
-    events_.push_back({seq, verification, std::move(type), std::move(data),
-                       std::chrono::system_clock::now()});
+    events_.push_back(
+        {seq, verification, std::move(type), std::move(data), std::chrono::system_clock::now()});
     while (events_.size() > capacity_) events_.pop_front();
   }
   changed_.notify_all();
@@ -78,8 +78,8 @@ nlohmann::json to_json(const ProgressEvent& e) {
           {"data", e.data},
           {"at", format_japan_time(std::chrono::floor<std::chrono::seconds>(e.at))},
           // Milliseconds since the epoch: step durations for the caller and the benchmark.
-          {"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(e.at.time_since_epoch())
-                        .count()}};
+          {"at_ms",
+           std::chrono::duration_cast<std::chrono::milliseconds>(e.at.time_since_epoch()).count()}};
 }
 
 std::string to_sse(const ProgressEvent& e) {

@@ -37,7 +37,7 @@ class ProgressBoard {
 
   struct Batch {
     std::vector<ProgressEvent> events;
-    bool finished = false;  // (one verification) its final event is in the past
+    bool finished = false;   // (one verification) its final event is in the past
     bool truncated = false;  // events after `after` were dropped for capacity
     bool stopped = false;    // onshid is stopping
   };

@@ -8,17 +8,17 @@
 #include <charconv>
 #include <thread>
 
+#include "card_sessions.hpp"
 #include "onshi/api/api_error.hpp"
 #include "onshi/api/bulk_query.hpp"
 #include "onshi/api/insurance_query.hpp"
 #include "onshi/api/json_body.hpp"
 #include "onshi/api/mynumber_query.hpp"
-#include "onshi/api/signature_request.hpp"
 #include "onshi/api/result_json.hpp"
+#include "onshi/api/signature_request.hpp"
 #include "onshi/japan_time.hpp"
 #include "onshi/log.hpp"
 #include "onshi/xmlmsg/codes.hpp"
-#include "card_sessions.hpp"
 
 namespace onshi::agent {
 namespace {
@@ -447,11 +447,12 @@ api::HttpResponse Verifications::post_signature(const api::HttpRequest& request)
   const std::string institution = r.institution;
   json journal_request = api::journal_request_json(r);
   journal_request["reader"] = reader->key;
-  return admit_and_start(request, "signature", institution, api::canonical_request(r),
-                         std::move(journal_request),
-                         [this, r = std::move(r), reader = std::move(*reader)](
-                             const std::string& id) { card_sessions_->run_signature(id, reader, r); },
-                         "/v1/signatures/");
+  return admit_and_start(
+      request, "signature", institution, api::canonical_request(r), std::move(journal_request),
+      [this, r = std::move(r), reader = std::move(*reader)](const std::string& id) {
+        card_sessions_->run_signature(id, reader, r);
+      },
+      "/v1/signatures/");
 }
 
 api::HttpResponse Verifications::get_signature(const api::HttpRequest& request,
@@ -465,16 +466,19 @@ api::HttpResponse Verifications::post_cancel(const api::HttpRequest& request,
   if (auto refused = key_refusal(request, "…/cancel")) return std::move(*refused);
   auto found = journal_.find(id);
   if (!found) return error_reply(found.error());
-  if (!*found) return error_reply(Error(Errc::api_not_found, fmt::format("no verification {}", id)));
+  if (!*found)
+    return error_reply(Error(Errc::api_not_found, fmt::format("no verification {}", id)));
   if (finished_state((*found)->state)) return entry_response(**found, 200);
   if (card_sessions_ == nullptr || !card_sessions_->cancel(id)) {
     return error_reply(Error(Errc::api_bad_request,
                              fmt::format("{} is not a card session; it cannot be cancelled", id)));
   }
-  json out{{"id", id}, {"cancelling", true},
-           {"note", "a PIN entry on the pad cannot be interrupted (PC/SC has no abort): the cancel "
-                    "then takes effect when the patient finishes, presses cancel or the pad times "
-                    "out"}};
+  json out{{"id", id},
+           {"cancelling", true},
+           {"note",
+            "a PIN entry on the pad cannot be interrupted (PC/SC has no abort): the cancel "
+            "then takes effect when the patient finishes, presses cancel or the pad times "
+            "out"}};
   return api::json_response(202, dump(out));
 }
 
@@ -533,8 +537,8 @@ api::HttpResponse Verifications::get_events(const api::HttpRequest& request,
       e.type = (*found)->state == journal::State::succeeded ? "done" : "failed";
       e.at = (*found)->updated;
       std::vector<ProgressEvent> one{e};
-      const bool sse = request.header("accept").value_or("").find("text/event-stream") !=
-                       std::string_view::npos;
+      const bool sse =
+          request.header("accept").value_or("").find("text/event-stream") != std::string_view::npos;
       if (sse) {
         api::HttpResponse r{200, to_sse(e), "text/event-stream", {}, nullptr};
         return r;
@@ -546,8 +550,8 @@ api::HttpResponse Verifications::get_events(const api::HttpRequest& request,
   std::uint64_t after = 0;
   if (auto last = request.header("last-event-id")) after = parse_seq(*last);
   if (auto q = request.query_value("after")) after = parse_seq(*q);
-  const bool sse = request.header("accept").value_or("").find("text/event-stream") !=
-                   std::string_view::npos;
+  const bool sse =
+      request.header("accept").value_or("").find("text/event-stream") != std::string_view::npos;
   if (sse) {
     api::HttpResponse r;
     r.content_type = "text/event-stream";

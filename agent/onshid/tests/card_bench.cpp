@@ -113,13 +113,14 @@ void run_path(OnshidRig& rig, pid_t onshid, const Path& p, int runs, Figures& f)
       fmt::print(stderr, "{}: {}\n", p.name, v.dump().substr(0, 400));
       if (std::getenv("ONSHI_BENCH_LOG")) {
         const std::string log = rig.onshid().output();
-        fmt::print(stderr, "--- onshid's log:\n{}\n", log.substr(log.size() > 5000 ? log.size() - 5000 : 0));
+        fmt::print(stderr, "--- onshid's log:\n{}\n",
+                   log.substr(log.size() > 5000 ? log.size() - 5000 : 0));
       }
       continue;
     }
     ++f.ok;
-    const json events = json::parse(rig.get("/v1/verifications/" + id + "/events").body, nullptr,
-                                    false);
+    const json events =
+        json::parse(rig.get("/v1/verifications/" + id + "/events").body, nullptr, false);
     std::int64_t previous = put_on;
     std::int64_t done = put_on;
     for (const auto& e : events.value("events", json::array())) {
@@ -136,18 +137,19 @@ void run_path(OnshidRig& rig, pid_t onshid, const Path& p, int runs, Figures& f)
 }
 
 void print(const Path& p, const Figures& f) {
-  fmt::print("{:<14} {:>2} ok {:>2} failed  card on → answer: median {:6.1f} ms, p90 {:6.1f} ms;"
-             "  onshid CPU {:5.2f} ms per verification\n",
-             p.name, f.ok, f.failed, percentile(f.total_ms, 0.5), percentile(f.total_ms, 0.9),
-             f.ok ? f.cpu_ms / f.ok : 0.0);
+  fmt::print(
+      "{:<14} {:>2} ok {:>2} failed  card on → answer: median {:6.1f} ms, p90 {:6.1f} ms;"
+      "  onshid CPU {:5.2f} ms per verification\n",
+      p.name, f.ok, f.failed, percentile(f.total_ms, 0.5), percentile(f.total_ms, 0.9),
+      f.ok ? f.cpu_ms / f.ok : 0.0);
   std::string steps;
-  for (const char* type : {"card_read", "face_mismatch", "face_matched", "visually_confirmed",
-                           "pin_requested", "pin_verified", "consents_answered", "querying",
-                           "done"}) {
+  for (const char* type :
+       {"card_read", "face_mismatch", "face_matched", "visually_confirmed", "pin_requested",
+        "pin_verified", "consents_answered", "querying", "done"}) {
     const auto it = f.step_ms.find(type);
     if (it == f.step_ms.end()) continue;
-    steps += fmt::format("{}{} {:.0f}", steps.empty() ? "" : " → ", type,
-                         percentile(it->second, 0.5));
+    steps +=
+        fmt::format("{}{} {:.0f}", steps.empty() ? "" : " → ", type, percentile(it->second, 0.5));
   }
   fmt::print("{:<14} steps (median ms since the previous one): {}\n", "", steps);
 }
@@ -166,8 +168,8 @@ void idle_wakeups(int seconds, bool face_reader) {
   const long after = context_switches(pid);
   fmt::print("idle, {:<38} {:6.1f} wake-ups/s, CPU {:5.2f} ms/s over {} s\n",
              face_reader ? "face readers present (umockdev):" : "face reader absent (no umockdev):",
-             static_cast<double>(after - before) / seconds,
-             (cpu_ms(pid) - cpu_before) / seconds, seconds);
+             static_cast<double>(after - before) / seconds, (cpu_ms(pid) - cpu_before) / seconds,
+             seconds);
 }
 
 }  // namespace
@@ -181,7 +183,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     // Again as onshi-facesim's child, so that libusb sees the emulated readers.
-    const fs::path dir = fs::temp_directory_path() / fmt::format("onshid-card-bench-{}", ::getpid());
+    const fs::path dir =
+        fs::temp_directory_path() / fmt::format("onshid-card-bench-{}", ::getpid());
     fs::create_directories(dir);
     const std::string command = fmt::format(
         "{} --readers 1 --pcscd-socket {}/pcscd.comm --control {}/ctl --typing-ms 0 -- env "
@@ -192,9 +195,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 1;
   }
 
-  fmt::print("onshid card sessions: onshi-facesim (umockdev USB, pcscd + libccid), onshi-eligsim "
-             "(mutual TLS), {} runs per path, reader step delay 0\n",
-             runs);
+  fmt::print(
+      "onshid card sessions: onshi-facesim (umockdev USB, pcscd + libccid), onshi-eligsim "
+      "(mutual TLS), {} runs per path, reader step delay 0\n",
+      runs);
   {
     RigOptions options;
     if (std::getenv("ONSHI_BENCH_LOG")) options.log_level = "debug";
@@ -210,16 +214,23 @@ int main(int argc, char** argv) {
     facesim_ctl("vendor-delay 0 0");
     const std::string pin = persona_pin("jpki-card");
     const std::vector<Path> paths{
-        {"face", {{"method", "mynumber"}, {"mode", "face"}},
-         {"face 0 match", "consent 0 yes,skip,skip,skip,skip,skip"}, "face"},
-        {"face → PIN", {{"method", "mynumber"}, {"mode", "face_then_pin"}},
+        {"face",
+         {{"method", "mynumber"}, {"mode", "face"}},
+         {"face 0 match", "consent 0 yes,skip,skip,skip,skip,skip"},
+         "face"},
+        {"face → PIN",
+         {{"method", "mynumber"}, {"mode", "face_then_pin"}},
          {"face 0 mismatch", "face 0 mismatch", "face 0 mismatch", "pad 0 type " + pin,
           "consent 0 yes,skip,skip,skip,skip,skip"},
          "pin"},
-        {"目視", {{"method", "mynumber"}, {"mode", "visual"}},
-         {"staff 0 confirm", "consent 0 yes,skip,skip,skip,skip,skip"}, "visual"},
-        {"PIN on pad", {{"method", "mynumber"}, {"mode", "pin"}},
-         {"pad 0 type " + pin, "consent 0 yes,skip,skip,skip,skip,skip"}, "pin"},
+        {"目視",
+         {{"method", "mynumber"}, {"mode", "visual"}},
+         {"staff 0 confirm", "consent 0 yes,skip,skip,skip,skip,skip"},
+         "visual"},
+        {"PIN on pad",
+         {{"method", "mynumber"}, {"mode", "pin"}},
+         {"pad 0 type " + pin, "consent 0 yes,skip,skip,skip,skip,skip"},
+         "pin"},
     };
     const pid_t onshid = rig->onshid().pid();
     for (const auto& p : paths) {

@@ -12,13 +12,13 @@
 
 #include <fmt/format.h>
 
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <algorithm>
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
 
 #include "card_test_support.hpp"
 #include "onshi/base64.hpp"
@@ -41,8 +41,8 @@ bool signature_verifies(const json& certificate_b64, const std::string& digest_h
   auto digest = from_hex(digest_hex);
   if (!der || !sig || !digest) return false;
   const unsigned char* p = der->data();
-  std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(der->size())),
-                                                  X509_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      d2i_X509(nullptr, &p, static_cast<long>(der->size())), X509_free);
   if (!cert) return false;
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(X509_get_pubkey(cert.get()),
                                                           EVP_PKEY_free);
@@ -126,16 +126,16 @@ TEST_F(CardSessionTest, FaceMatchThenConsentsAnswersTheQualificationWithTheFaceP
   EXPECT_EQ(result["consents_answered"]["operations"], "unanswered");
   EXPECT_FALSE(result["qualifications"].empty()) << result.dump();
   const auto steps = event_types(rig(), v["id"]);
-  EXPECT_THAT(steps, ::testing::ElementsAre("started", "waiting_for_card", "card_read",
-                                            "face_matched", "consents_answered", "querying",
-                                            "done"));
+  EXPECT_THAT(steps,
+              ::testing::ElementsAre("started", "waiting_for_card", "card_read", "face_matched",
+                                     "consents_answered", "querying", "done"));
 }
 
 TEST_F(CardSessionTest, FaceMismatchFallsBackToThePinOnThePad) {
   for (int i = 0; i < 3; ++i) facesim_ctl("face 0 mismatch");
   facesim_ctl("pad 0 type " + persona_pin("jpki-card"));
-  const json v = run_with_card(rig(), {{"method", "mynumber"}, {"consents", json::array()}}, 0,
-                               "jpki-card");
+  const json v =
+      run_with_card(rig(), {{"method", "mynumber"}, {"consents", json::array()}}, 0, "jpki-card");
   ASSERT_EQ(v["state"], "succeeded") << v.dump();
   EXPECT_EQ(v["result"]["path"]["method"], "pin");
   EXPECT_EQ(v["result"]["path"]["pin_entry"], "pad");
@@ -195,8 +195,10 @@ TEST_F(CardSessionTest, LastPinTryIsRefusedWithoutTheFlagAndSpentOnlyWithIt) {
   EXPECT_EQ(v["error"]["retries_remaining"], 1);
   EXPECT_EQ(secure_verifies(0), verifies) << "no PIN entry may reach the card";
   // The card stays on the reader; the receptionist asks again, with the flag.
-  const std::string id = start(rig(), {{"method", "mynumber"}, {"reader", "FACE0001"},
-                                       {"mode", "pin"}, {"use_last_try", true},
+  const std::string id = start(rig(), {{"method", "mynumber"},
+                                       {"reader", "FACE0001"},
+                                       {"mode", "pin"},
+                                       {"use_last_try", true},
                                        {"consents", json::array()}});
   v = wait_for(rig(), id);
   ASSERT_EQ(v["state"], "succeeded") << v.dump();
@@ -259,8 +261,8 @@ TEST_F(CardSessionTest, TwoReadersServeTwoPatientsAtOnce) {
     return run_with_card(rig(), {{"method", "mynumber"}, {"consents", json::array()}}, 0,
                          "jpki-card");
   });
-  const json second = run_with_card(rig(), {{"method", "mynumber"}, {"consents", json::array()}},
-                                    1, "jpki-card-2023");
+  const json second = run_with_card(rig(), {{"method", "mynumber"}, {"consents", json::array()}}, 1,
+                                    "jpki-card-2023");
   const json one = first.get();
   EXPECT_EQ(one["state"], "succeeded") << one.dump();
   EXPECT_EQ(second["state"], "succeeded") << second.dump();
@@ -284,8 +286,8 @@ TEST_F(CardSessionTest, ASecondSessionOnABusyReaderIsReaderBusy) {
 
 TEST_F(CardSessionTest, ProgressStreamsAsServerSentEventsUntilDone) {
   facesim_ctl("face 0 match");
-  const std::string id = start(rig(), {{"method", "mynumber"}, {"reader", "FACE0001"},
-                                       {"consents", json::array()}});
+  const std::string id =
+      start(rig(), {{"method", "mynumber"}, {"reader", "FACE0001"}, {"consents", json::array()}});
   auto stream = std::async(std::launch::async, [&] {
     return read_sse(rig().socket(), "/v1/verifications/" + id + "/events", 40s);
   });
@@ -305,9 +307,9 @@ TEST_F(CardSessionTest, ProgressStreamsAsServerSentEventsUntilDone) {
 TEST_F(CardSessionTest, ALateRemovalOfThePreviousCardDoesNotFailTheNextPatient) {
   for (int round = 0; round < 6; ++round) {
     facesim_ctl("face 0 match");
-    const json v = run_with_card(rig(), {{"method", "mynumber"}, {"mode", "face"},
-                                         {"consents", json::array()}},
-                                 0, "jpki-card");
+    const json v = run_with_card(
+        rig(), {{"method", "mynumber"}, {"mode", "face"}, {"consents", json::array()}}, 0,
+        "jpki-card");
     ASSERT_EQ(v["state"], "succeeded") << "round " << round << ": " << v.dump();
     facesim_ctl("remove 0");  // and the next patient's request follows at once
   }
@@ -323,8 +325,10 @@ TEST_F(CardSessionTest, ACopiedCertificateWithoutItsCardPresentKeyIsRejectedUpst
   const auto copy = original.parent_path() / fmt::format("jpki-card-copied-{}.json", ::getpid());
   std::ofstream(copy) << persona.dump(2);
   facesim_ctl("face 0 match");
-  const std::string id = start(rig(), {{"method", "mynumber"}, {"reader", "FACE0001"},
-                                       {"mode", "face"}, {"consents", json::array()}});
+  const std::string id = start(rig(), {{"method", "mynumber"},
+                                       {"reader", "FACE0001"},
+                                       {"mode", "face"},
+                                       {"consents", json::array()}});
   ASSERT_TRUE(wait_for_event(rig(), id, "waiting_for_card", 20s));
   facesim_ctl(fmt::format("insert 0 {}", copy.string()));
   const json v = wait_for(rig(), id);
@@ -366,7 +370,8 @@ TEST_F(CardSessionTest, HpkiSignatureWithThePinOnThePadCarriesTheRoleAndVerifies
                                      "signed", "done"));
   EXPECT_FALSE(wait_for_reader_started(rig(), before, 1s)) << "a My Number session started";
   // The journal keeps the digest, the answer is found under /v1/signatures only by its kind.
-  EXPECT_EQ(v["request"]["sha256"], "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  EXPECT_EQ(v["request"]["sha256"],
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   EXPECT_EQ(rig().get("/v1/bulk-verifications/" + id).status, 404);
 }
 
@@ -378,17 +383,20 @@ TEST_F(CardSessionTest, HpkiLastTryIsRefusedWithoutTheFlagAndTheCallersPinSpends
   // With nothing pending the face reader starts a My Number session for the card; it fails.
   (void)wait_for_reader_started(rig(), before, 5s);
   ASSERT_TRUE(wait_until_idle(rig(), 20s));
-  const json refused = wait_for(
-      rig(), start_signature(rig(), {{"sha256", std::string(64, 'c')}, {"reader", "FACE0001"},
-                                     {"pin", pin}}),
-      90s, "/v1/signatures/");
+  const json refused =
+      wait_for(rig(),
+               start_signature(
+                   rig(), {{"sha256", std::string(64, 'c')}, {"reader", "FACE0001"}, {"pin", pin}}),
+               90s, "/v1/signatures/");
   ASSERT_EQ(refused["state"], "failed") << refused.dump();
   EXPECT_EQ(refused["error"]["code"], "pin_last_try");
   EXPECT_EQ(refused["error"]["retries_remaining"], 1);
-  const json spent = wait_for(
-      rig(), start_signature(rig(), {{"sha256", std::string(64, 'c')}, {"reader", "FACE0001"},
-                                     {"pin", pin}, {"use_last_try", true}}),
-      90s, "/v1/signatures/");
+  const json spent = wait_for(rig(),
+                              start_signature(rig(), {{"sha256", std::string(64, 'c')},
+                                                      {"reader", "FACE0001"},
+                                                      {"pin", pin},
+                                                      {"use_last_try", true}}),
+                              90s, "/v1/signatures/");
   ASSERT_EQ(spent["state"], "succeeded") << spent.dump();
   EXPECT_EQ(spent["result"]["path"]["pin_entry"], "host");
   EXPECT_EQ(spent["request"]["pin_given"], true);
@@ -422,8 +430,8 @@ TEST_F(CardSessionTest, AFaceReaderStartsASessionWhenAPatientWalksUpAndTheCaller
   const auto id = wait_for_reader_started(rig(), before, 20s);
   ASSERT_TRUE(id) << "no session started by the face reader";
   // The receptionist clicks a moment later: the request joins the running session.
-  const Reply joined = rig().post("/v1/verifications",
-                                  {{"method", "mynumber"}, {"reader", "FACE0001"}}, new_key());
+  const Reply joined =
+      rig().post("/v1/verifications", {{"method", "mynumber"}, {"reader", "FACE0001"}}, new_key());
   EXPECT_EQ(joined.header("Onshi-Joined").value_or(""), "face-reader-session") << joined.body;
   const json v = wait_for(rig(), *id);
   ASSERT_EQ(v["state"], "succeeded") << v.dump();

@@ -39,8 +39,8 @@ bool poll_until(std::chrono::milliseconds timeout, F&& done) {
 bool facesim_available() { return std::getenv("ONSHI_FACESIM_CONTROL") != nullptr; }
 
 std::string facesim_ctl(const std::string& command, bool may_fail) {
-  const auto run = sim::run_tool(fmt::format("{} ctl {} {}", ONSHI_FACESIM,
-                                             std::getenv("ONSHI_FACESIM_CONTROL"), command));
+  const auto run = sim::run_tool(
+      fmt::format("{} ctl {} {}", ONSHI_FACESIM, std::getenv("ONSHI_FACESIM_CONTROL"), command));
   if (!may_fail) {
     EXPECT_EQ(run.output.rfind("ok", 0), 0u) << command << ": " << run.output;
   }
@@ -53,8 +53,8 @@ fs::path persona_file(const std::string& name, std::optional<int> tries_left) {
   json persona = parse(read_file(original));
   persona["jpki"]["auth_pin"]["tries_left"] = *tries_left;
   // Beside the original: its file references are relative to its directory.
-  const fs::path copy = original.parent_path() /
-                        fmt::format("{}-tries{}-{}.json", name, *tries_left, ::getpid());
+  const fs::path copy =
+      original.parent_path() / fmt::format("{}-tries{}-{}.json", name, *tries_left, ::getpid());
   std::ofstream(copy) << persona.dump(2);
   return copy;
 }
@@ -69,13 +69,13 @@ void insert_card(int reader, const std::string& persona, std::optional<int> trie
 }
 
 fs::path hpki_persona_file(const std::string& name, std::optional<int> tries_left) {
-  const fs::path original = sim::eligsim::testing::personas().parent_path() / "hpki" /
-                            (name + ".json");
+  const fs::path original =
+      sim::eligsim::testing::personas().parent_path() / "hpki" / (name + ".json");
   if (!tries_left) return original;
   json persona = parse(read_file(original));
   persona["hpki"]["signature"]["pin"]["tries_left"] = *tries_left;
-  const fs::path copy = original.parent_path() /
-                        fmt::format("{}-tries{}-{}.json", name, *tries_left, ::getpid());
+  const fs::path copy =
+      original.parent_path() / fmt::format("{}-tries{}-{}.json", name, *tries_left, ::getpid());
   std::ofstream(copy) << persona.dump(2);
   return copy;
 }
@@ -157,8 +157,8 @@ bool wait_for_event(const OnshidRig& rig, const std::string& id, const std::stri
   std::uint64_t after = 0;
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < until) {
-    const json j = parse(
-        rig.get(fmt::format("/v1/verifications/{}/events?after={}&wait=5", id, after)).body);
+    const json j =
+        parse(rig.get(fmt::format("/v1/verifications/{}/events?after={}&wait=5", id, after)).body);
     if (!j.is_object() || !j.contains("events")) return false;
     for (const auto& e : j["events"]) {
       if (e["type"] == type) return true;
@@ -221,8 +221,8 @@ std::string read_sse(const fs::path& socket, const std::string& target,
     ::close(fd);
     return "<connect failed>";
   }
-  const std::string request = fmt::format(
-      "GET {} HTTP/1.1\r\nHost: onshid\r\nAccept: text/event-stream\r\n\r\n", target);
+  const std::string request =
+      fmt::format("GET {} HTTP/1.1\r\nHost: onshid\r\nAccept: text/event-stream\r\n\r\n", target);
   (void)::write(fd, request.data(), request.size());
   std::string out;
   const auto until = std::chrono::steady_clock::now() + timeout;

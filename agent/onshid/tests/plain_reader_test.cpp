@@ -212,8 +212,11 @@ class PlainReaderTest : public ::testing::Test {
   }
 
   json pin_mode(const std::string& pin) const {
-    return {{"method", "mynumber"}, {"reader", pcscd_->reader(0)}, {"mode", "pin"},
-            {"pin", pin},           {"consents", json::array()}};
+    return {{"method", "mynumber"},
+            {"reader", pcscd_->reader(0)},
+            {"mode", "pin"},
+            {"pin", pin},
+            {"consents", json::array()}};
   }
 
   static sim::PrivatePcscd* pcscd_;

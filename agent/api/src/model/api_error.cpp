@@ -18,7 +18,8 @@ namespace onshi::api {
 //                        idempotency_conflict, cancelled (someone cancelled it: the answer is
 //                        final), card_absent, card_removed, card_reset, pcsc_sharing_violation,
 //                        pin_last_try (refused without the explicit use-last-try flag),
-//                        reader_busy (another card session holds the reader), ledger_locked, ledger_conflict, ledger_transition
+//                        reader_busy (another card session holds the reader), ledger_locked,
+//                        ledger_conflict, ledger_transition
 //   413                  api_too_large
 //   422 Unprocessable    the patient's card cannot do it, asking again will not help:
 //                        card_unsupported, card_data_invalid, card_status, pcsc_protocol,

@@ -122,7 +122,8 @@ ApiResult<MyNumberQuery> parse_mynumber_query(const json& body,
       for (char c : *text) digits = digits && c >= '0' && c <= '9';
     }
     if (!digits) {
-      problems.add("pin", "must be the 4 digits of the card's user-authentication PIN, as a string");
+      problems.add("pin",
+                   "must be the 4 digits of the card's user-authentication PIN, as a string");
     } else {
       q.pin = std::make_shared<SecretBytes>(
           ByteView(reinterpret_cast<const std::uint8_t*>(text->data()), text->size()));

@@ -39,7 +39,8 @@ ApiResult<SignatureRequest> parse_signature_request(const json& body,
   SignatureRequest r;
   r.institution = detail::resolve_institution(body, institutions, problems);
   if (auto hex = detail::string_member(body, "sha256", "sha256", problems)) {
-    const bool ok = hex->size() == kSha256HexDigits && std::all_of(hex->begin(), hex->end(), is_hex);
+    const bool ok =
+        hex->size() == kSha256HexDigits && std::all_of(hex->begin(), hex->end(), is_hex);
     auto bytes = ok ? from_hex(*hex) : std::nullopt;
     if (!bytes || bytes->size() != kSha256HexDigits / 2) {
       problems.add("sha256", "must be a SHA-256 hash: 64 hex digits, without spaces");
@@ -84,8 +85,9 @@ ApiResult<SignatureRequest> parse_signature_request(const json& body,
     const bool ok = text != nullptr && text->size() >= kMinPin && text->size() <= kMaxPin &&
                     std::all_of(text->begin(), text->end(), printable_ascii);
     if (!ok) {
-      problems.add("pin", "must be the HPKI card's PIN as a string: 4 to 16 printable ASCII "
-                          "characters");
+      problems.add("pin",
+                   "must be the HPKI card's PIN as a string: 4 to 16 printable ASCII "
+                   "characters");
     } else {
       r.pin = std::make_shared<SecretBytes>(
           ByteView(reinterpret_cast<const std::uint8_t*>(text->data()), text->size()));

@@ -313,11 +313,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return answer(std::move(busy), false);
     }
     stream_source_ = std::move(r.stream);
-    std::string head = fmt::format("HTTP/1.1 {} {}\r\nServer: onshid\r\nContent-Type: {}\r\n"
-                                   "Cache-Control: no-store\r\nConnection: close\r\n",
-                                   r.status, std::string(http::obsolete_reason(
-                                                 static_cast<http::status>(r.status))),
-                                   r.content_type);
+    std::string head = fmt::format(
+        "HTTP/1.1 {} {}\r\nServer: onshid\r\nContent-Type: {}\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\n",
+        r.status, std::string(http::obsolete_reason(static_cast<http::status>(r.status))),
+        r.content_type);
     for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
     head += "\r\n";
     head += r.body;

@@ -80,8 +80,8 @@ TEST(MyNumberQuery, ParsesEveryField) {
 }
 
 TEST(MyNumberQuery, EveryModeHasItsName) {
-  for (const auto mode : {CardMode::face, CardMode::pin, CardMode::face_then_pin,
-                          CardMode::visual}) {
+  for (const auto mode :
+       {CardMode::face, CardMode::pin, CardMode::face_then_pin, CardMode::visual}) {
     json b{{"method", "mynumber"}, {"mode", card_mode_name(mode)}};
     auto q = parse(b);
     ASSERT_TRUE(q) << card_mode_name(mode);

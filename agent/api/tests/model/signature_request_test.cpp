@@ -6,7 +6,6 @@
 #include <array>
 #include <string>
 
-
 namespace onshi::api {
 namespace {
 
@@ -67,8 +66,8 @@ TEST(SignatureRequest, ParsesEveryField) {
 
 TEST(SignatureRequest, TheDigestIsRequiredAsSixtyFourHexDigits) {
   EXPECT_EQ(problem(json::object()).first, "sha256");
-  for (const std::string& bad : {kDigest.substr(2), kDigest + "00", "zz" + kDigest.substr(2),
-                                "4d 3b" + kDigest.substr(4)}) {
+  for (const std::string& bad :
+       {kDigest.substr(2), kDigest + "00", "zz" + kDigest.substr(2), "4d 3b" + kDigest.substr(4)}) {
     json b = valid();
     b["sha256"] = bad;
     auto [field, message] = problem(b);

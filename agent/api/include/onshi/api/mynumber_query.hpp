@@ -44,8 +44,8 @@ std::string_view card_mode_name(CardMode mode) noexcept;
 // Bit n: PROTOCOL.md §5.3's question n.
 inline constexpr std::uint8_t kAllConsents = 0x3F;
 inline constexpr std::array<std::string_view, 6> kConsentNames{
-    "medication", "health_checkups", "diagnosis", "operations", "limit_certificate",
-    "specific_diseases"};
+    "medication", "health_checkups",   "diagnosis",
+    "operations", "limit_certificate", "specific_diseases"};
 
 struct MyNumberQuery {
   std::string institution;
