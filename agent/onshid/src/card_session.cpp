@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "card_sessions.hpp"
+#include "card_slot.hpp"
 #include "onshi/api/result_json.hpp"
 #include "onshi/log.hpp"
 #include "onshi/pcsc/card_present_proof.hpp"
@@ -29,8 +30,6 @@ using namespace std::chrono_literals;
 constexpr auto kChallengeMargin = 10s;
 // After the face reader's own timeout, how long the host still waits for its SESSION_ENDED.
 constexpr auto kSessionGrace = 10s;
-constexpr auto kPowerUpGrace = 3s;
-constexpr auto kCardPoll = 500ms;
 
 std::atomic<std::uint32_t> g_next_session{1};
 
@@ -225,47 +224,24 @@ class Flow {
     return query_step();
   }
 
-  // pcscd's own view of the slot, asked on this session's context: the monitor's events are the
-  // quick way to learn of the card, this is the sure one. `events` is pcscd's count of insertions
-  // and removals in that slot (the high 16 bits of dwEventState).
-  struct SlotState {
-    bool present = false;
-    std::uint32_t events = 0;
-  };
   std::optional<SlotState> slot_state() {
     auto ctx = context();
-    if (!ctx) return std::nullopt;
-    SCARD_READERSTATE state{};
-    state.szReader = c_.reader.card_reader.c_str();
-    state.dwCurrentState = SCARD_STATE_UNAWARE;
-    if ((*ctx)->api().get_status_change((*ctx)->handle(), 0, &state, 1) != SCARD_S_SUCCESS) {
-      return std::nullopt;
-    }
-    return SlotState{(state.dwEventState & SCARD_STATE_PRESENT) != 0,
-                     static_cast<std::uint32_t>((state.dwEventState >> 16) & 0xFFFFu)};
-  }
-  bool slot_has_card() {
-    const auto s = slot_state();
-    return s && s->present;
+    return ctx ? agent::slot_state(**ctx, c_.reader.card_reader) : std::nullopt;
   }
 
   Status wait_for_card() {
-    while (!c_.card_present() && !slot_has_card()) {
-      if (c_.stopping) return Error(Errc::request_interrupted, "onshid is stopping");
-      auto news = c_.mailbox.pop(std::min(deadline_, Clock::now() + kCardPoll));
-      if (!news) {
-        if (Clock::now() >= deadline_) {
-          return Error(Errc::timeout, fmt::format("no card was put on {} within {} s",
-                                                  c_.reader.key, c_.query.timeout.count()));
-        }
-        continue;
-      }
-      if (auto e = common_news(*news)) return std::move(*e);
-      if (std::holds_alternative<CardInserted>(*news)) break;
-      // The face reader may be quicker than pcscd: its face result waits for the next step.
-      if (std::holds_alternative<driver::DeviceEvent>(*news)) deferred_.push_back(std::move(*news));
-    }
-    return {};
+    ONSHI_TRY_ASSIGN(auto ctx, context());
+    const CardWait wait{c_.reader.key, c_.query.timeout, deadline_, c_.card_present, c_.stopping};
+    return agent::wait_for_card(*ctx, c_.reader.card_reader, c_.mailbox, wait,
+                                [this](SessionNews& news) -> std::optional<Error> {
+                                  if (auto e = common_news(news)) return e;
+                                  // The face reader may be quicker than pcscd: its face result
+                                  // waits for the next step.
+                                  if (std::holds_alternative<driver::DeviceEvent>(news)) {
+                                    deferred_.push_back(std::move(news));
+                                  }
+                                  return std::nullopt;
+                                });
   }
 
   Result<std::shared_ptr<pcsc::Context>> context() {
@@ -276,20 +252,10 @@ class Flow {
     return context_;
   }
 
-  // Right after an insertion pcscd may still be powering the card (SCARD_W_UNPOWERED_CARD,
-  // SCARD_E_NO_SMARTCARD for a moment): asked again for a short while.
   Result<pcsc::Card> connect_fresh_card() {
     ONSHI_TRY_ASSIGN(auto ctx, context());
-    const auto until = Clock::now() + kPowerUpGrace;
-    for (;;) {
-      auto card = pcsc::Card::connect(ctx, c_.reader.card_reader);
-      if (card || Clock::now() >= until ||
-          (card.error().code != Errc::card_unresponsive &&
-           card.error().code != Errc::card_absent)) {
-        return card;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
+    return connect_while_powering_up(
+        [&] { return pcsc::Card::connect(ctx, c_.reader.card_reader); });
   }
 
   // A card that was just put on (or swapped) can vanish under the first commands while pcscd

@@ -137,6 +137,29 @@ Result<SessionReader> CardSessions::resolve(const api::MyNumberQuery& q) const {
                            fitting.size(), q.institution, fmt::join(names, ", ")));
 }
 
+Error CardSessions::not_reserved(const SessionReader& reader) const {
+  if (stopping_) return Error(Errc::request_interrupted, "onshid is stopping");
+  return Error(
+      Errc::reader_busy,
+      fmt::format("another card session runs on {}; wait for it or cancel it", reader.key));
+}
+
+std::function<void(std::string)> CardSessions::step_setter(std::shared_ptr<Running> running) {
+  return [this, running = std::move(running)](std::string step) {
+    std::lock_guard lock(mutex_);
+    running->step = std::move(step);
+  };
+}
+
+std::function<bool()> CardSessions::card_present_in(std::string card_reader) const {
+  return [this, name = std::move(card_reader)] {
+    for (const auto& r : devices_.card_readers()) {
+      if (r.identity.display_name == name) return r.card_present;
+    }
+    return false;
+  };
+}
+
 std::shared_ptr<CardSessions::Running> CardSessions::reserve(const std::string& id,
                                                              const SessionReader& reader) {
   std::lock_guard lock(mutex_);
@@ -170,14 +193,7 @@ std::optional<std::string> CardSessions::reader_started_session(const std::strin
 
 void CardSessions::run(const std::string& id, SessionReader reader, api::MyNumberQuery query) {
   auto running = reserve(id, reader);
-  if (!running) {
-    Error busy(
-        Errc::reader_busy,
-        fmt::format("another card session runs on {}; wait for it or cancel it", reader.key));
-    if (stopping_) busy = Error(Errc::request_interrupted, "onshid is stopping");
-    hooks_.fail(id, busy, query.institution);
-    return;
-  }
+  if (!running) return hooks_.fail(id, not_reserved(reader), query.institution);
   run_reserved(running, reader, std::move(query));
 }
 
@@ -194,16 +210,8 @@ void CardSessions::run_reserved(const std::shared_ptr<Running>& running,
                          hooks_,
                          settings_.face_call_timeout,
                          stopping_,
-                         [this, running](std::string step) {
-                           std::lock_guard lock(mutex_);
-                           running->step = std::move(step);
-                         },
-                         [this, name = reader.card_reader] {
-                           for (const auto& r : devices_.card_readers()) {
-                             if (r.identity.display_name == name) return r.card_present;
-                           }
-                           return false;
-                         }};
+                         step_setter(running),
+                         card_present_in(reader.card_reader)};
   auto outcome = run_card_session(context);
   if (query.pin) query.pin->clear();
   if (outcome) {
@@ -262,13 +270,8 @@ void CardSessions::run_signature(const std::string& id, SessionReader reader,
                                  api::SignatureRequest request) {
   auto running = reserve(id, reader);
   if (!running) {
-    Error busy(
-        Errc::reader_busy,
-        fmt::format("another card session runs on {}; wait for it or cancel it", reader.key));
-    if (stopping_) busy = Error(Errc::request_interrupted, "onshid is stopping");
     if (request.pin) request.pin->clear();
-    hooks_.fail(id, busy, request.institution);
-    return;
+    return hooks_.fail(id, not_reserved(reader), request.institution);
   }
   log::info("onshid", "HPKI signature {} on {} ({})", id, reader.key,
             api::hpki_application_name(request.application));
@@ -278,16 +281,8 @@ void CardSessions::run_signature(const std::string& id, SessionReader reader,
                          running->mailbox,
                          progress_,
                          stopping_,
-                         [this, running](std::string step) {
-                           std::lock_guard lock(mutex_);
-                           running->step = std::move(step);
-                         },
-                         [this, name = reader.card_reader] {
-                           for (const auto& r : devices_.card_readers()) {
-                             if (r.identity.display_name == name) return r.card_present;
-                           }
-                           return false;
-                         }};
+                         step_setter(running),
+                         card_present_in(reader.card_reader)};
   auto outcome = run_hpki_signature(context);
   if (request.pin) request.pin->clear();
   if (outcome) {

@@ -121,6 +121,10 @@ class CardSessions {
     bool reader_started = false;
   };
   std::shared_ptr<Running> reserve(const std::string& id, const SessionReader& reader);
+  // Why reserve() gave nothing: reader_busy, or request_interrupted while stopping.
+  Error not_reserved(const SessionReader& reader) const;
+  std::function<void(std::string)> step_setter(std::shared_ptr<Running> running);
+  std::function<bool()> card_present_in(std::string card_reader) const;
   void run_reserved(const std::shared_ptr<Running>& running, const SessionReader& reader,
                     api::MyNumberQuery query);
   void release(const std::shared_ptr<Running>& running);

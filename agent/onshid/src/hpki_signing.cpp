@@ -1,5 +1,7 @@
 #include "hpki_signing.hpp"
 
+#include "card_slot.hpp"
+
 #include <fmt/format.h>
 
 #include <thread>
@@ -18,9 +20,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-constexpr auto kPowerUpGrace = 3s;
-constexpr auto kCardPoll = 500ms;
 
 class Signing {
  public:
@@ -98,45 +97,15 @@ class Signing {
     return std::nullopt;
   }
 
-  bool slot_has_card() {
-    SCARD_READERSTATE state{};
-    state.szReader = c_.reader.card_reader.c_str();
-    state.dwCurrentState = SCARD_STATE_UNAWARE;
-    if (context_->api().get_status_change(context_->handle(), 0, &state, 1) != SCARD_S_SUCCESS) {
-      return false;
-    }
-    return (state.dwEventState & SCARD_STATE_PRESENT) != 0;
-  }
-
   Status wait_for_card() {
-    while (!c_.card_present() && !slot_has_card()) {
-      if (c_.stopping) return Error(Errc::request_interrupted, "onshid is stopping");
-      auto news = c_.mailbox.pop(std::min(deadline_, Clock::now() + kCardPoll));
-      if (!news) {
-        if (Clock::now() >= deadline_) {
-          return Error(Errc::timeout, fmt::format("no card was put on {} within {} s",
-                                                  c_.reader.key, c_.request.timeout.count()));
-        }
-        continue;
-      }
-      if (auto e = ends_it(*news)) return std::move(*e);
-      if (std::holds_alternative<CardInserted>(*news)) break;
-    }
-    return {};
+    const CardWait wait{c_.reader.key, c_.request.timeout, deadline_, c_.card_present, c_.stopping};
+    return agent::wait_for_card(*context_, c_.reader.card_reader, c_.mailbox, wait,
+                                [this](SessionNews& news) { return ends_it(news); });
   }
 
-  // Right after an insertion pcscd may still be powering the card.
   Result<pcsc::ExclusiveCard> connect() {
-    const auto until = Clock::now() + kPowerUpGrace;
-    for (;;) {
-      auto card = pcsc::ExclusiveCard::connect(context_, c_.reader.card_reader);
-      if (card || Clock::now() >= until ||
-          (card.error().code != Errc::card_unresponsive &&
-           card.error().code != Errc::card_absent)) {
-        return card;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
+    return connect_while_powering_up(
+        [&] { return pcsc::ExclusiveCard::connect(context_, c_.reader.card_reader); });
   }
 
   json answer(const pcsc::hpki::SignResult& signed_, bool host_pin) const {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "request_fields.hpp"
 
 namespace onshi::api {
@@ -102,33 +104,17 @@ ApiResult<MyNumberQuery> parse_mynumber_query(const json& body,
   q.consents = read_consents(body, problems);
   q.use_last_try = detail::bool_member(body, "use_last_try", "use_last_try", false, problems);
   q.include_raw = detail::bool_member(body, "raw", "raw", false, problems);
-  if (body.contains("timeout_seconds") && !body.at("timeout_seconds").is_null()) {
-    const json& t = body.at("timeout_seconds");
-    const bool whole = t.is_number_integer();
-    const std::int64_t v = whole ? t.get<std::int64_t>() : 0;
-    if (!whole || v < kMinTimeout.count() || v > kMaxTimeout.count()) {
-      problems.add("timeout_seconds", fmt::format("must be a whole number of seconds, {} to {}",
-                                                  kMinTimeout.count(), kMaxTimeout.count()));
-    } else {
-      q.timeout = std::chrono::seconds(v);
-    }
+  if (auto t =
+          detail::seconds_member(body, "timeout_seconds", kMinTimeout, kMaxTimeout, problems)) {
+    q.timeout = *t;
   }
-  if (body.contains("pin") && !body.at("pin").is_null()) {
-    // The message never quotes the value.
-    const json& p = body.at("pin");
-    const std::string* text = p.is_string() ? &p.get_ref<const std::string&>() : nullptr;
-    bool digits = text != nullptr && text->size() == kAuthPinDigits;
-    if (digits) {
-      for (char c : *text) digits = digits && c >= '0' && c <= '9';
-    }
-    if (!digits) {
-      problems.add("pin",
-                   "must be the 4 digits of the card's user-authentication PIN, as a string");
-    } else {
-      q.pin = std::make_shared<SecretBytes>(
-          ByteView(reinterpret_cast<const std::uint8_t*>(text->data()), text->size()));
-    }
-  }
+  q.pin = detail::secret_member(
+      body, "pin",
+      [](std::string_view t) {
+        return t.size() == kAuthPinDigits &&
+               std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+      },
+      "must be the 4 digits of the card's user-authentication PIN, as a string", problems);
   if (q.pin && q.mode && *q.mode != CardMode::pin) {
     problems.add("pin", fmt::format("a PIN goes with mode \"pin\" only, not \"{}\"",
                                     card_mode_name(*q.mode)));

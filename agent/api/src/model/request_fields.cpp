@@ -200,6 +200,35 @@ bool bool_member(const json& object, std::string_view name, const std::string& f
   return fallback;
 }
 
+std::optional<std::chrono::seconds> seconds_member(const json& object, std::string_view name,
+                                                   std::chrono::seconds min,
+                                                   std::chrono::seconds max, Problems& problems) {
+  const auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  const bool whole = it->is_number_integer();
+  const std::int64_t v = whole ? it->get<std::int64_t>() : 0;
+  if (!whole || v < min.count() || v > max.count()) {
+    problems.add(std::string(name), fmt::format("must be a whole number of seconds, {} to {}",
+                                                min.count(), max.count()));
+    return std::nullopt;
+  }
+  return std::chrono::seconds(v);
+}
+
+std::shared_ptr<SecretBytes> secret_member(const json& object, std::string_view name,
+                                           const std::function<bool(std::string_view)>& acceptable,
+                                           std::string_view rule, Problems& problems) {
+  const auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return nullptr;
+  const std::string* text = it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+  if (text == nullptr || !acceptable(*text)) {
+    problems.add(std::string(name), std::string(rule));
+    return nullptr;
+  }
+  return std::make_shared<SecretBytes>(
+      ByteView(reinterpret_cast<const std::uint8_t*>(text->data()), text->size()));
+}
+
 bool check_identifier_text(std::string_view value, std::size_t max_characters,
                            std::string_view what, const std::string& field, Problems& problems) {
   const TextScan scan = scan_text(value);

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "onshi/api/api_error.hpp"
+#include "onshi/bytes.hpp"
 #include "onshi/xmlmsg/messages.hpp"
 
 namespace onshi::api::detail {
@@ -47,6 +50,16 @@ std::optional<std::string> string_member(const nlohmann::json& object, std::stri
 // A member that must be true or false when present; `fallback` when absent or null.
 bool bool_member(const nlohmann::json& object, std::string_view name, const std::string& field,
                  bool fallback, Problems& problems);
+// A member that must be a whole number of seconds from `min` to `max` when present; nullopt when
+// absent or null (or wrong, recorded).
+std::optional<std::chrono::seconds> seconds_member(const nlohmann::json& object,
+                                                   std::string_view name, std::chrono::seconds min,
+                                                   std::chrono::seconds max, Problems& problems);
+// A secret (a PIN) that must be a string `acceptable` accepts when present: copied into wiped
+// memory; `rule` is the message, which never quotes the value. nullptr when absent or null.
+std::shared_ptr<SecretBytes> secret_member(const nlohmann::json& object, std::string_view name,
+                                           const std::function<bool(std::string_view)>& acceptable,
+                                           std::string_view rule, Problems& problems);
 
 // Text for an identifier (記号, 番号, id): 1..max characters, no control or bidirectional
 // character, no space (ASCII or U+3000) at either end. Records a problem and returns false.

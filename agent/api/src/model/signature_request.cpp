@@ -67,32 +67,17 @@ ApiResult<SignatureRequest> parse_signature_request(const json& body,
     }
   }
   r.use_last_try = detail::bool_member(body, "use_last_try", "use_last_try", false, problems);
-  if (body.contains("timeout_seconds") && !body.at("timeout_seconds").is_null()) {
-    const json& t = body.at("timeout_seconds");
-    const bool whole = t.is_number_integer();
-    const std::int64_t v = whole ? t.get<std::int64_t>() : 0;
-    if (!whole || v < kMinTimeout.count() || v > kMaxTimeout.count()) {
-      problems.add("timeout_seconds", fmt::format("must be a whole number of seconds, {} to {}",
-                                                  kMinTimeout.count(), kMaxTimeout.count()));
-    } else {
-      r.timeout = std::chrono::seconds(v);
-    }
+  if (auto t =
+          detail::seconds_member(body, "timeout_seconds", kMinTimeout, kMaxTimeout, problems)) {
+    r.timeout = *t;
   }
-  if (body.contains("pin") && !body.at("pin").is_null()) {
-    // The message never quotes the value.
-    const json& p = body.at("pin");
-    const std::string* text = p.is_string() ? &p.get_ref<const std::string&>() : nullptr;
-    const bool ok = text != nullptr && text->size() >= kMinPin && text->size() <= kMaxPin &&
-                    std::all_of(text->begin(), text->end(), printable_ascii);
-    if (!ok) {
-      problems.add("pin",
-                   "must be the HPKI card's PIN as a string: 4 to 16 printable ASCII "
-                   "characters");
-    } else {
-      r.pin = std::make_shared<SecretBytes>(
-          ByteView(reinterpret_cast<const std::uint8_t*>(text->data()), text->size()));
-    }
-  }
+  r.pin = detail::secret_member(
+      body, "pin",
+      [](std::string_view t) {
+        return t.size() >= kMinPin && t.size() <= kMaxPin &&
+               std::all_of(t.begin(), t.end(), printable_ascii);
+      },
+      "must be the HPKI card's PIN as a string: 4 to 16 printable ASCII characters", problems);
   if (!problems.empty()) return problems.error();
   return r;
 }
