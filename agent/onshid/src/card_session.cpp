@@ -360,18 +360,11 @@ class Flow {
     request.key = pcsc::jpki::Key::auth;
     request.message.assign(challenge_.bytes.begin(), challenge_.bytes.end());
     request.policy.allow_last_try = c_.query.use_last_try;
-    SecretBytes pin;
-    const bool host_pin = c_.query.pin != nullptr && !c_.query.pin->empty();
-    if (host_pin) {
-      pin = std::move(*c_.query.pin);  // wiped by sign_with_pin
-    } else {
-      ONSHI_TRY_ASSIGN(auto pad, pcsc::detect_pin_pad(card.card()));
-      if (!pad) {
-        return Error(Errc::not_supported,
-                     fmt::format("{} has no PIN pad, and no PIN was sent", c_.reader.card_reader));
-      }
-      request.pad = *pad;
-    }
+    SecretBytes pin;  // the caller's, if sent; wiped by sign_with_pin
+    ONSHI_TRY_ASSIGN(const auto source,
+                     pin_source(card.card(), c_.reader.card_reader, c_.query.pin, pin));
+    const bool host_pin = source.host;
+    request.pad = source.pad;
     progress("pin_requested",
              {{"entry", host_pin ? "host" : "pad"}, {"after_face_failed", after_face}});
     ONSHI_TRY_ASSIGN(auto signed_, pcsc::jpki::sign_with_pin(card, pin, request));

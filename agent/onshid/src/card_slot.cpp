@@ -47,4 +47,18 @@ Status wait_for_card(pcsc::Context& context, const std::string& reader, Mailbox&
   return {};
 }
 
+Result<PinSource> pin_source(pcsc::Card& card, const std::string& reader,
+                             const std::shared_ptr<SecretBytes>& caller_pin, SecretBytes& pin) {
+  if (caller_pin != nullptr && !caller_pin->empty()) {
+    pin = std::move(*caller_pin);
+    return PinSource{true, std::nullopt};
+  }
+  ONSHI_TRY_ASSIGN(auto pad, pcsc::detect_pin_pad(card));
+  if (!pad) {
+    return Error(Errc::not_supported,
+                 fmt::format("{} has no PIN pad, and no PIN was sent", reader));
+  }
+  return PinSource{false, *pad};
+}
+
 }  // namespace onshi::agent

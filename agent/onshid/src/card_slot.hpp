@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "card_sessions.hpp"
 #include "onshi/pcsc/context.hpp"
+#include "onshi/pcsc/pin_pad.hpp"
 
 namespace onshi::agent {
 
@@ -37,6 +39,15 @@ struct CardWait {
 Status wait_for_card(pcsc::Context& context, const std::string& reader, Mailbox& mailbox,
                      const CardWait& wait,
                      const std::function<std::optional<Error>(SessionNews&)>& on_news);
+
+// Where a PIN comes from: the caller's (moved into `pin`, which the signing wipes) when one was
+// sent, else the reader's pad; Errc::not_supported when neither.
+struct PinSource {
+  bool host = false;
+  std::optional<pcsc::PinPad> pad;
+};
+Result<PinSource> pin_source(pcsc::Card& card, const std::string& reader,
+                             const std::shared_ptr<SecretBytes>& caller_pin, SecretBytes& pin);
 
 // Right after an insertion pcscd may still be powering the card (SCARD_W_UNPOWERED_CARD,
 // SCARD_E_NO_SMARTCARD for a moment): `connect` is asked again for a short while.

@@ -54,18 +54,11 @@ class Signing {
     request.app = app;
     request.sha256 = c_.request.sha256;
     request.policy.allow_last_try = c_.request.use_last_try;
-    SecretBytes pin;
-    const bool host_pin = c_.request.pin != nullptr && !c_.request.pin->empty();
-    if (host_pin) {
-      pin = std::move(*c_.request.pin);  // wiped by sign_with_pin
-    } else {
-      ONSHI_TRY_ASSIGN(auto pad, pcsc::detect_pin_pad(card.card()));
-      if (!pad) {
-        return Error(Errc::not_supported,
-                     fmt::format("{} has no PIN pad, and no PIN was sent", c_.reader.card_reader));
-      }
-      request.pad = *pad;
-    }
+    SecretBytes pin;  // the caller's, if sent; wiped by sign_with_pin
+    ONSHI_TRY_ASSIGN(const auto source,
+                     pin_source(card.card(), c_.reader.card_reader, c_.request.pin, pin));
+    const bool host_pin = source.host;
+    request.pad = source.pad;
     step("pin_requested", {{"entry", host_pin ? "host" : "pad"}});
     ONSHI_TRY_ASSIGN(auto signed_, pcsc::hpki::sign_with_pin(card, pin, request));
     step("signed");
