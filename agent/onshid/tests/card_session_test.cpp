@@ -302,6 +302,49 @@ TEST_F(CardSessionTest, ProgressStreamsAsServerSentEventsUntilDone) {
   EXPECT_EQ(wait_for(rig(), id)["state"], "succeeded");
 }
 
+// The card taken off at the consent screen: the face reader ends its session (driver/PROTOCOL.md: a
+// card removed during a session ends it), so no consent reaches the query and nothing is asked
+// upstream.
+TEST_F(CardSessionTest, CardRemovedAtTheConsentScreenEndsTheSessionBeforeTheQuery) {
+  facesim_ctl("vendor-delay 0 1500");  // time to take the card off at the consent screen
+  facesim_ctl("face 0 match");
+  facesim_ctl("consent 0 yes,yes,skip,skip,skip,skip");
+  const std::string id =
+      start(rig(), {{"method", "mynumber"},
+                    {"reader", "FACE0001"},
+                    {"mode", "face"},
+                    {"consents", json::array({"medication", "health_checkups"})}});
+  ASSERT_TRUE(wait_for_event(rig(), id, "waiting_for_card", 20s));
+  insert_card(0, "jpki-card");
+  ASSERT_TRUE(wait_for_vendor_state(0, "asking_consents", 20s)) << facesim_ctl("status 0");
+  facesim_ctl("remove 0");
+  const json v = wait_for(rig(), id);
+  facesim_ctl("vendor-delay 0 50");
+  ASSERT_EQ(v["state"], "failed") << v.dump();
+  EXPECT_EQ(v["error"]["code"], "card_removed");
+  const auto steps = event_types(rig(), id);
+  EXPECT_THAT(steps, ::testing::Contains("face_matched"));
+  EXPECT_THAT(steps, ::testing::Not(::testing::Contains("querying")));
+}
+
+// Card sessions are one per reader; insurance-card queries do not wait for them.
+TEST_F(CardSessionTest, InsuranceCardQueriesRunWhileACardSessionWaits) {
+  const std::string id =
+      start(rig(), {{"method", "mynumber"}, {"reader", "FACE0001"}, {"timeout_seconds", 30}});
+  ASSERT_TRUE(wait_for_event(rig(), id, "waiting_for_card", 20s));
+  const json person = person_of(rig().dataset(), "self");
+  for (int i = 0; i < 3; ++i) {
+    const Reply r = rig().post("/v1/verifications", insurance_request(person), new_key(),
+                               {{"Prefer", "wait=20"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["state"], "succeeded") << r.body;
+  }
+  EXPECT_EQ(json::parse(rig().get("/v1/verifications/" + id).body)["state"], "running");
+  ASSERT_EQ(rig().post("/v1/verifications/" + id + "/cancel", json::object(), new_key()).status,
+            202);
+  EXPECT_EQ(wait_for(rig(), id)["error"]["code"], "cancelled");
+}
+
 // Regression: the reader monitor's news of the previous card's removal reached the next session
 // after it had read its own card, which then failed with card_removed (seen in the benchmark).
 TEST_F(CardSessionTest, ALateRemovalOfThePreviousCardDoesNotFailTheNextPatient) {
