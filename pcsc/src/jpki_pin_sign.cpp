@@ -33,6 +33,11 @@ Result<PinSignResult> sign_with_pin(ExclusiveCard& exclusive, SecretBytes& pin,
   if (request.key == Key::auth) {
     // Free to read, so a certificate the host cannot use fails before any PIN is sent.
     ONSHI_TRY_ASSIGN(out.certificate, read_certificate(card, kEfAuthCertificate));
+    if (request.expected_certificate && out.certificate != *request.expected_certificate) {
+      return fail(Errc::card_removed,
+                  "the card on the reader is not the one read before (its authentication "
+                  "certificate differs): no PIN was sent to it");
+    }
     ONSHI_TRY_ASSIGN(out.key, certificate_key(out.certificate));
   }
   ONSHI_TRY_ASSIGN(out.verify,

@@ -135,7 +135,8 @@ TEST_F(ScriptedJpkiCard, RsaSignatureOverADigestInfoThenUnpower) {
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
   ASSERT_TRUE(card);
   SecretBytes pin(Bytes{'1', '2', '3', '4'});
-  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt});
+  auto r =
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_TRUE(pin.empty());
   EXPECT_EQ(r->certificate, cert);
@@ -157,7 +158,8 @@ TEST_F(ScriptedJpkiCard, InventedP384CardGetsTheRawSha384Hash) {
   auto ctx = std::make_shared<Context>(Context::establish(api).value());
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
   SecretBytes pin(Bytes{'1', '2', '3', '4'});
-  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt});
+  auto r =
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->key.kind, KeyInfo::Kind::ec_p384);
   EXPECT_EQ(to_hex(ByteView(api.sent.back()).first(5)), "802A008030")
@@ -174,7 +176,8 @@ TEST_F(ScriptedJpkiCard, WrongLengthSignatureIsRejectedAndTheCardStillPoweredDow
   auto ctx = std::make_shared<Context>(Context::establish(api).value());
   auto card = ExclusiveCard::connect(ctx, "Fake Reader 00 00");
   SecretBytes pin(Bytes{'1', '2', '3', '4'});
-  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, Bytes{1}, {}, std::nullopt});
+  auto r =
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, Bytes{1}, {}, std::nullopt, std::nullopt});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::card_data_invalid);
   EXPECT_EQ(api.last_disconnect, static_cast<DWORD>(SCARD_UNPOWER_CARD));

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ExclusiveCard::connect(std::make_shared<Context>(std::move(context).value()), "fuzz");
     if (!card) return 0;
     auto p = pin("1234");
-    (void)jpki::sign_with_pin(*card, p, {jpki::Key::auth, onshi::Bytes{1, 2, 3}, {}, std::nullopt});
+    (void)jpki::sign_with_pin(*card, p, {jpki::Key::auth, onshi::Bytes{1, 2, 3}, {}, std::nullopt, std::nullopt});
   }
   return 0;
 }

@@ -69,7 +69,7 @@ TEST_F(EligsimCard, PinModeSignatureFromTheCardIsAcceptedAndFindsTheHolder) {
   SecretBytes pin(
       ByteView(reinterpret_cast<const std::uint8_t*>(pin_text.data()), pin_text.size()));
   auto signed_challenge =
-      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, bytes, {}, std::nullopt});
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, bytes, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(signed_challenge) << signed_challenge.error().to_string();
 
   xmlmsg::VerificationInfo v;

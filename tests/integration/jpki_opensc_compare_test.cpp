@@ -135,7 +135,8 @@ TEST_F(JpkiVsOpensc, SignaturesAreByteIdenticalAndVerifyWithTheCertificateOnshiR
   ASSERT_TRUE(card);
   SecretBytes pin(
       ByteView(reinterpret_cast<const std::uint8_t*>(persona("jpki-card").auth_pin.data()), 4));
-  auto ours = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt});
+  auto ours =
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(ours) << ours.error().to_string();
   EXPECT_EQ(ours->signature, theirs);
   EXPECT_TRUE(

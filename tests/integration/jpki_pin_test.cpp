@@ -49,7 +49,8 @@ TEST_F(JpkiPin, SignatureVerifiesAndTheVerifiedStateDiesWithTheHold) {
   ASSERT_TRUE(card) << card.error().to_string();
   auto pin = secret(auth_pin("jpki-card"));
   const Bytes message{'o', 'n', 's', 'h', 'i'};
-  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt});
+  auto r =
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_TRUE(pin.empty());
   EXPECT_EQ(r->certificate, auth_certificate_der("jpki-card"));
@@ -59,6 +60,29 @@ TEST_F(JpkiPin, SignatureVerifiesAndTheVerifiedStateDiesWithTheHold) {
   const auto after = auth_status();
   EXPECT_FALSE(after.verified) << "SCARD_UNPOWER_CARD must end the verified state";
   EXPECT_EQ(after.tries_left, 3);
+}
+
+// The session read one card's certificate, and another card is on the reader when the PIN is to
+// be entered: that card gets no VERIFY, so none of its tries is spent.
+TEST_F(JpkiPin, ACardSwappedSinceTheReadGetsNoPin) {
+  require_emulator();
+  insert_named("jpki-card");
+  auto card = exclusive();
+  ASSERT_TRUE(card) << card.error().to_string();
+  auto pin = secret(auth_pin("jpki-card"));
+  jpki::PinSignRequest request{jpki::Key::auth, Bytes{'x'}, {}, std::nullopt, std::nullopt};
+  request.expected_certificate = auth_certificate_der("jpki-card-2023");
+  auto r = jpki::sign_with_pin(*card, pin, request);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::card_removed) << r.error().to_string();
+  EXPECT_TRUE(pin.empty());
+  EXPECT_EQ(auth_status().tries_left, 3);
+  // The same card as read: signed.
+  auto again = exclusive();
+  ASSERT_TRUE(again);
+  auto pin2 = secret(auth_pin("jpki-card"));
+  request.expected_certificate = auth_certificate_der("jpki-card");
+  EXPECT_TRUE(jpki::sign_with_pin(*again, pin2, request));
 }
 
 TEST_F(JpkiPin, HoldIsExclusive) {
@@ -148,7 +172,8 @@ TEST_F(JpkiPin, SignKeyNeedsItsOwnPasswordAndCertificateComesAfterIt) {
   ASSERT_TRUE(card);
   auto pw = secret(persona("jpki-card").sign_pin);
   const Bytes message{1, 2, 3};
-  auto r = jpki::sign_with_pin(*card, pw, {jpki::Key::sign, message, {}, std::nullopt});
+  auto r =
+      jpki::sign_with_pin(*card, pw, {jpki::Key::sign, message, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_TRUE(
       pcsc::verify_signature(r->certificate, pcsc::HashAlgorithm::sha256, message, r->signature));
@@ -162,7 +187,8 @@ TEST_F(JpkiPin, InventedP384CardSignsRawSha384) {
   ASSERT_TRUE(card);
   auto pin = secret(auth_pin("jpki-p384"));
   const Bytes message{'p', '3', '8', '4'};
-  auto r = jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt});
+  auto r =
+      jpki::sign_with_pin(*card, pin, {jpki::Key::auth, message, {}, std::nullopt, std::nullopt});
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->key.kind, pcsc::KeyInfo::Kind::ec_p384);
   EXPECT_EQ(r->signature.size(), 96u);

@@ -184,6 +184,18 @@ class Flow {
 
   // --- the steps ---------------------------------------------------------------------------
 
+  // Between steps that block on the card or the network: what arrived meanwhile (a cancel, onshid
+  // stopping, the face reader gone) ends the session now; the reader's own news wait for the
+  // step that wants them.
+  Status news_so_far() {
+    if (c_.stopping) return Error(Errc::request_interrupted, "onshid is stopping");
+    while (auto news = c_.mailbox.pop(Clock::now())) {
+      if (auto e = common_news(*news)) return std::move(*e);
+      if (std::holds_alternative<driver::DeviceEvent>(*news)) deferred_.push_back(std::move(*news));
+    }
+    return {};
+  }
+
   Result<json> steps() {
     const bool plain = face_ == nullptr;
     mode_ = c_.query.mode.value_or(plain ? api::CardMode::pin : api::CardMode::face_then_pin);
@@ -216,11 +228,13 @@ class Flow {
     }
     ONSHI_TRY(fetch_challenge());
     if (plain) {
+      ONSHI_TRY(news_so_far());  // a cancel while the challenge came: no pad prompt
       ONSHI_TRY(pin_step(false));
     } else {
       ONSHI_TRY(identity_step());
       ONSHI_TRY(consent_step());
     }
+    ONSHI_TRY(news_so_far());  // a cancel during the PIN entry: nothing is sent
     return query_step();
   }
 
@@ -360,7 +374,8 @@ class Flow {
     request.key = pcsc::jpki::Key::auth;
     request.message.assign(challenge_.bytes.begin(), challenge_.bytes.end());
     request.policy.allow_last_try = c_.query.use_last_try;
-    SecretBytes pin;  // the caller's, if sent; wiped by sign_with_pin
+    request.expected_certificate = certificate_;  // a card swapped since the read gets no PIN
+    SecretBytes pin;                              // the caller's, if sent; wiped by sign_with_pin
     ONSHI_TRY_ASSIGN(const auto source,
                      pin_source(card.card(), c_.reader.card_reader, c_.query.pin, pin));
     const bool host_pin = source.host;

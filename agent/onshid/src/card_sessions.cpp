@@ -13,6 +13,24 @@ namespace {
 
 using nlohmann::json;
 
+// The reader is released whichever way a session ends.
+struct ReleaseAtEnd {
+  std::function<void()> release;
+  ~ReleaseAtEnd() { release(); }
+};
+
+// None is expected, but an exception from a session (bad_alloc, a JSON error) must not end the
+// worker thread and onshid: it is the session's outcome instead.
+template <class Run>
+Result<json> guarded(Run&& run) {
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    return Error(Errc::internal,
+                 fmt::format("the card session stopped unexpectedly: {}", e.what()));
+  }
+}
+
 }  // namespace
 
 void Mailbox::push(SessionNews news) {
@@ -98,8 +116,13 @@ Result<SessionReader> CardSessions::resolve(const api::MyNumberQuery& q) const {
       const auto& id = r.identity;
       if (id.display_name != *q.reader && id.base_name != *q.reader) continue;
       for (const auto& p : pairing.pairs) {
-        if (p.reader_name == id.display_name)
-          return face_reader(devices_.face_reader(p.face_serial));
+        if (p.reader_name != id.display_name) continue;
+        // From the same snapshot as `pairing` (a face reader unplugged since is not there).
+        for (const auto& f : faces) {
+          if (f && f->serial() == p.face_serial) return face_reader(f);
+        }
+        return Error(Errc::reader_not_found, fmt::format("the face reader {} of {} went away",
+                                                         p.face_serial, id.display_name));
       }
       if (q.mode && *q.mode != api::CardMode::pin) {
         return Error(Errc::api_bad_request,
@@ -200,19 +223,25 @@ void CardSessions::run(const std::string& id, SessionReader reader, api::MyNumbe
 void CardSessions::run_reserved(const std::shared_ptr<Running>& running,
                                 const SessionReader& reader, api::MyNumberQuery query) {
   const std::string id = running->id;
+  const ReleaseAtEnd release_at_end{[this, running] { release(running); }};
   log::info("onshid", "card session {} on {} ({})", id, reader.key,
             query.mode ? api::card_mode_name(*query.mode) : "default mode");
+  std::chrono::milliseconds face_call_timeout{};
+  {
+    std::lock_guard lock(mutex_);
+    face_call_timeout = settings_.face_call_timeout;
+  }
   SessionContext context{id,
                          reader,
                          query,
                          running->mailbox,
                          progress_,
                          hooks_,
-                         settings_.face_call_timeout,
+                         face_call_timeout,
                          stopping_,
                          step_setter(running),
                          card_present_in(reader.card_reader)};
-  auto outcome = run_card_session(context);
+  auto outcome = guarded([&] { return run_card_session(context); });
   if (query.pin) query.pin->clear();
   if (outcome) {
     hooks_.succeed(id, *outcome);
@@ -223,11 +252,19 @@ void CardSessions::run_reserved(const std::shared_ptr<Running>& running,
     hooks_.fail(id, e, query.institution);
     log::info("onshid", "card session {}: failed: {}", id, errc_name(e.code));
   }
-  release(running);
 }
 
-Result<SessionReader> CardSessions::resolve_card_reader(
-    const std::optional<std::string>& name) const {
+Result<SessionReader> CardSessions::resolve_card_reader(const std::optional<std::string>& name,
+                                                        bool pin_given) const {
+  auto reader = find_card_reader(name);
+  if (reader && !pin_given && !reader->pin_pad) {
+    return Error(Errc::api_bad_request,
+                 fmt::format("pin: {} has no PIN pad: send the card's PIN", reader->card_reader));
+  }
+  return reader;
+}
+
+Result<SessionReader> CardSessions::find_card_reader(const std::optional<std::string>& name) const {
   const auto card_readers = devices_.card_readers();
   const auto pairing = devices_.pairing();
   auto from = [&](const pcsc::ReaderIdentity& id) {
@@ -273,6 +310,7 @@ void CardSessions::run_signature(const std::string& id, SessionReader reader,
     if (request.pin) request.pin->clear();
     return hooks_.fail(id, not_reserved(reader), request.institution);
   }
+  const ReleaseAtEnd release_at_end{[this, running] { release(running); }};
   log::info("onshid", "HPKI signature {} on {} ({})", id, reader.key,
             api::hpki_application_name(request.application));
   SigningContext context{id,
@@ -283,7 +321,7 @@ void CardSessions::run_signature(const std::string& id, SessionReader reader,
                          stopping_,
                          step_setter(running),
                          card_present_in(reader.card_reader)};
-  auto outcome = run_hpki_signature(context);
+  auto outcome = guarded([&] { return run_hpki_signature(context); });
   if (request.pin) request.pin->clear();
   if (outcome) {
     hooks_.succeed(id, *outcome);
@@ -292,7 +330,6 @@ void CardSessions::run_signature(const std::string& id, SessionReader reader,
     hooks_.fail(id, outcome.error(), request.institution);
     log::info("onshid", "HPKI signature {}: failed: {}", id, errc_name(outcome.error().code));
   }
-  release(running);
 }
 
 Status CardSessions::cancel(const std::string& id) {

@@ -88,8 +88,10 @@ class CardSessions {
   // (reader_busy when another session holds it), records the outcome through the hooks.
   void run(const std::string& id, SessionReader reader, api::MyNumberQuery query);
   // The reader an HPKI signature names (a face reader's serial or a PC/SC name), or the only
-  // card reader: reader_not_found, api_bad_request when several fit.
-  Result<SessionReader> resolve_card_reader(const std::optional<std::string>& name) const;
+  // card reader: reader_not_found, api_bad_request when several fit or when the reader has no
+  // pad and no PIN was given.
+  Result<SessionReader> resolve_card_reader(const std::optional<std::string>& name,
+                                            bool pin_given) const;
   // An HPKI signature as a session of its own on the reader (hpki_signing.hpp): reader_busy
   // while another session holds it; the outcome through the hooks.
   void run_signature(const std::string& id, SessionReader reader, api::SignatureRequest request);
@@ -120,6 +122,7 @@ class CardSessions {
     std::string step = "starting";
     bool reader_started = false;
   };
+  Result<SessionReader> find_card_reader(const std::optional<std::string>& name) const;
   std::shared_ptr<Running> reserve(const std::string& id, const SessionReader& reader);
   // Why reserve() gave nothing: reader_busy, or request_interrupted while stopping.
   Error not_reserved(const SessionReader& reader) const;

@@ -29,7 +29,9 @@ ProgressBoard::Batch ProgressBoard::collect(std::uint64_t after,
   if (after > 0 && !events_.empty() && events_.front().seq > after + 1) b.truncated = true;
   for (const auto& e : events_) {
     if (!verification.empty() && e.verification != verification) continue;
-    if (is_final_event(e.type)) b.finished = true;
+    // Only one verification finishes: the feed of all (GET /v1/events) never does (regression:
+    // it answered at once, and its SSE stream spun, once any verification had ended).
+    if (!verification.empty() && is_final_event(e.type)) b.finished = true;
     if (e.seq > after) b.events.push_back(e);
   }
   return b;

@@ -59,6 +59,15 @@ std::optional<api::HttpResponse> key_refusal(const api::HttpRequest& request,
   return std::nullopt;
 }
 
+// The request field a reader refusal is about: its message starts with it ("pin: …", "mode: …");
+// otherwise the reader.
+std::string field_of(const Error& e) {
+  for (std::string_view f : {"pin", "mode", "reader", "institution"}) {
+    if (e.message.rfind(std::string(f) + ": ", 0) == 0) return std::string(f);
+  }
+  return "reader";
+}
+
 std::string sha256_hex(std::string_view text) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -407,7 +416,7 @@ api::HttpResponse Verifications::post_mynumber(const api::HttpRequest& request, 
     return error_reply(Error(Errc::pcsc_reader_unavailable, "card sessions are not running"));
   }
   auto reader = card_sessions_->resolve(*query);
-  if (!reader) return error_reply(reader.error(), "reader");
+  if (!reader) return error_reply(reader.error(), field_of(reader.error()));
   if (auto joined = card_sessions_->reader_started_session(reader->key)) {
     // The patient was quicker: the face reader started this session when the card was placed.
     api::HttpResponse r = wait_and_answer(*joined, preferred_wait(request), {});
@@ -441,8 +450,8 @@ api::HttpResponse Verifications::post_signature(const api::HttpRequest& request)
   if (card_sessions_ == nullptr) {
     return error_reply(Error(Errc::pcsc_reader_unavailable, "card sessions are not running"));
   }
-  auto reader = card_sessions_->resolve_card_reader(parsed->reader);
-  if (!reader) return error_reply(reader.error(), "reader");
+  auto reader = card_sessions_->resolve_card_reader(parsed->reader, parsed->pin != nullptr);
+  if (!reader) return error_reply(reader.error(), field_of(reader.error()));
   api::SignatureRequest r = std::move(*parsed);
   const std::string institution = r.institution;
   json journal_request = api::journal_request_json(r);

@@ -254,6 +254,13 @@ TEST_F(PlainReaderTest, APlainReaderWithoutAPadNeedsTheCallersPinAndRefusesOther
       {{"method", "mynumber"}, {"reader", pcscd_->reader(0)}, {"mode", "face"}}, new_key());
   EXPECT_EQ(face.status, 400) << face.body;
   EXPECT_THAT(face.body, ::testing::HasSubstr("PIN mode only"));
+  EXPECT_EQ(json::parse(face.body)["error"]["field"], "mode");
+  // An HPKI signature too is refused before it is admitted, and names the field.
+  const Reply sign = rig_->post(
+      "/v1/signatures", {{"sha256", std::string(64, 'e')}, {"reader", pcscd_->reader(0)}},
+      new_key());
+  EXPECT_EQ(sign.status, 400) << sign.body;
+  EXPECT_EQ(json::parse(sign.body)["error"]["field"], "pin") << sign.body;
 }
 
 TEST_F(PlainReaderTest, CanaryPinNameAddressAndMyNumberAppearNowhereButInTheResult) {

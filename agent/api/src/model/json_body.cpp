@@ -30,7 +30,11 @@ std::string valid_utf8(std::string text) {
 
 // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error …" → the part
 // after the location (the byte offset is given instead, which a vendor's log can point at).
+// nlohmann ends many messages with "; last read: '<the bytes it read>'": a PIN, a name or a My
+// Number of a cut-off body would come back in the answer (and the caller's log), so that part is
+// never kept.
 std::string parse_reason(std::string_view what) {
+  what = what.substr(0, what.find("; last read"));
   const auto column = what.find("column ");
   if (column != std::string_view::npos) {
     const auto colon = what.find(": ", column);

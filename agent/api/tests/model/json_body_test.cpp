@@ -122,3 +122,24 @@ TEST(JsonBody, NestingIsBounded) {
 
 }  // namespace
 }  // namespace onshi::api
+
+namespace onshi::api {
+namespace {
+
+// Regression: a cut-off body came back in the error's message ("; last read: '"0729'"), a PIN,
+// a name or a My Number with it.
+TEST(JsonBody, AnErrorNeverQuotesWhatTheBodyHeld) {
+  for (std::string_view body : {R"({"method":"mynumber","pin":"0729)",
+                                R"({"pin":"0729" "name":"x"})", R"({"my_number":"582039471612)",
+                                "{\"name\":\"\xE6\xAA\x9C\xE6\x89\x87\x01\"}", R"({"pin":0729})"}) {
+    auto r = parse_json_body(body);
+    ASSERT_FALSE(r) << body;
+    EXPECT_EQ(r.error().message.find("0729"), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().message.find("582039471612"), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().message.find("\xE6\xAA\x9C"), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().message.find("last read"), std::string::npos) << r.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace onshi::api

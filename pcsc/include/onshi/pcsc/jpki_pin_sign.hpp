@@ -17,6 +17,9 @@ struct PinSignRequest {
   // Set: the PIN is entered on this pad (secure PIN entry; the auth PIN only, the sign
   // password has letters) and the host PIN stays unused.
   std::optional<PinPad> pad;
+  // Set (auth key only): the authentication certificate the caller read earlier. Another one on
+  // the card (a card swapped since) is Errc::card_removed before any PIN reaches it.
+  std::optional<Bytes> expected_certificate;
 };
 
 struct PinSignResult {
