@@ -279,8 +279,9 @@ class Flow {
       auto s = read_card_once();
       if (s || attempt == 3) return s;
       const Errc e = s.error().code;
+      // PROTO_MISMATCH and NOT_TRANSACTED come too from a slot pcscd is still powering up.
       if (e != Errc::card_removed && e != Errc::card_reset && e != Errc::card_absent &&
-          e != Errc::card_unresponsive) {
+          e != Errc::card_unresponsive && e != Errc::pcsc_protocol && e != Errc::pcsc_failure) {
         return s;
       }
       std::this_thread::sleep_for(200ms);

@@ -25,10 +25,11 @@ Status wait_for_card(pcsc::Context& context, const std::string& reader, Mailbox&
                      const CardWait& wait,
                      const std::function<std::optional<Error>(SessionNews&)>& on_news) {
   using Clock = std::chrono::steady_clock;
+  // pcscd's own answer first: the monitor's view comes later, and may still show the card
+  // that the last patient took away.
   auto has_card = [&] {
-    if (wait.card_present()) return true;
-    const auto s = slot_state(context, reader);
-    return s && s->present;
+    if (const auto s = slot_state(context, reader)) return s->present;
+    return wait.card_present();
   };
   while (!has_card()) {
     if (wait.stopping) return Error(Errc::request_interrupted, "onshid is stopping");

@@ -30,7 +30,7 @@ struct CardWait {
   std::string reader_key;  // for messages
   std::chrono::seconds timeout;
   std::chrono::steady_clock::time_point deadline;
-  std::function<bool()> card_present;  // the reader monitor's view
+  std::function<bool()> card_present;  // the reader monitor's view, when pcscd cannot be asked
   const std::atomic<bool>& stopping;
 };
 // Until the slot has a card (the monitor's or pcscd's view, or a CardInserted): Errc::timeout at
