@@ -11,8 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::chrono::seconds kMinTimeout{10};
-constexpr std::chrono::seconds kMaxTimeout{600};
 // cards-and-readers.md §1.4: the JPKI user-authentication PIN is exactly 4 digits.
 constexpr std::size_t kAuthPinDigits = 4;
 
@@ -104,8 +102,8 @@ ApiResult<MyNumberQuery> parse_mynumber_query(const json& body,
   q.consents = read_consents(body, problems);
   q.use_last_try = detail::bool_member(body, "use_last_try", "use_last_try", false, problems);
   q.include_raw = detail::bool_member(body, "raw", "raw", false, problems);
-  if (auto t =
-          detail::seconds_member(body, "timeout_seconds", kMinTimeout, kMaxTimeout, problems)) {
+  if (auto t = detail::seconds_member(body, "timeout_seconds", detail::kMinSessionTimeout,
+                                      detail::kMaxSessionTimeout, problems)) {
     q.timeout = *t;
   }
   q.pin = detail::secret_member(

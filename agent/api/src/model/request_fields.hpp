@@ -50,6 +50,11 @@ std::optional<std::string> string_member(const nlohmann::json& object, std::stri
 // A member that must be true or false when present; `fallback` when absent or null.
 bool bool_member(const nlohmann::json& object, std::string_view name, const std::string& field,
                  bool fallback, Problems& problems);
+// How long a card session may wait for the card (and the people at the reader): "timeout_seconds"
+// of the My Number and the signature requests.
+inline constexpr std::chrono::seconds kMinSessionTimeout{10};
+inline constexpr std::chrono::seconds kMaxSessionTimeout{600};
+
 // A member that must be a whole number of seconds from `min` to `max` when present; nullopt when
 // absent or null (or wrong, recorded).
 std::optional<std::chrono::seconds> seconds_member(const nlohmann::json& object,

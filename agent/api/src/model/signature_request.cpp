@@ -12,8 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::chrono::seconds kMinTimeout{10};
-constexpr std::chrono::seconds kMaxTimeout{600};
 constexpr std::size_t kSha256HexDigits = 64;
 // cards-and-readers.md §2.1 (the JAHIS token info): ulMinPinLen 4, ulMaxPinLen 16.
 constexpr std::size_t kMinPin = 4;
@@ -67,8 +65,8 @@ ApiResult<SignatureRequest> parse_signature_request(const json& body,
     }
   }
   r.use_last_try = detail::bool_member(body, "use_last_try", "use_last_try", false, problems);
-  if (auto t =
-          detail::seconds_member(body, "timeout_seconds", kMinTimeout, kMaxTimeout, problems)) {
+  if (auto t = detail::seconds_member(body, "timeout_seconds", detail::kMinSessionTimeout,
+                                      detail::kMaxSessionTimeout, problems)) {
     r.timeout = *t;
   }
   r.pin = detail::secret_member(

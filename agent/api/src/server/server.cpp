@@ -288,13 +288,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void on_write(boost::system::error_code ec) {
     timer_.cancel();
     if (ec || !response_.keep_alive()) {
-      boost::system::error_code ignored;
-      if constexpr (std::is_same_v<Stream, local::socket>) {
-        stream_.shutdown(local::socket::shutdown_send, ignored);
-      } else {
-        beast::get_lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ignored);
-      }
-      close_now();
+      shut_down_and_close();
       return;
     }
     read();
@@ -351,6 +345,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!stream_source_) return;
     stream_source_.reset();
     --server_->open_streams;
+    shut_down_and_close();
+  }
+
+  // The answer is complete: the client reads to EOF (a streamed body has no length).
+  void shut_down_and_close() {
     boost::system::error_code ignored;
     if constexpr (std::is_same_v<Stream, local::socket>) {
       stream_.shutdown(local::socket::shutdown_send, ignored);
