@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "onshi/log.hpp"
 #include "onshi/pcsc/context.hpp"
@@ -22,6 +23,15 @@ ServiceState state_for(const Error& e) {
     default:
       return ServiceState::no_service;
   }
+}
+
+// A reader answering with another USB channel or serial under the same name is another device:
+// unplugged and plugged back (maybe into another port) between two PnP wake-ups, which pcscd
+// folds into one change. Identities that say nothing (no direct connection while a card is held
+// exclusively, vpcd) never count as a replacement.
+bool replaced(const ReaderIdentity& before, const ReaderIdentity& now) {
+  if (before.channel_id && now.channel_id && *before.channel_id != *now.channel_id) return true;
+  return before.serial && now.serial && *before.serial != *now.serial;
 }
 
 }  // namespace
@@ -103,6 +113,19 @@ void ReaderMonitor::stop() {
   service_ = ServiceState::stopped;
 }
 
+void ReaderMonitor::rescan() {
+  const std::lock_guard lock(mutex_);
+  rescan_ = true;
+  // One cancel: if it lands before the thread is back in SCardGetStatusChange, the flag is seen
+  // before the next call.
+  if (active_context_) options_.api->cancel(*active_context_);
+}
+
+bool ReaderMonitor::take_rescan() {
+  const std::lock_guard lock(mutex_);
+  return std::exchange(rescan_, false);
+}
+
 bool ReaderMonitor::stopping() const {
   const std::lock_guard lock(mutex_);
   return stop_;
@@ -173,7 +196,8 @@ void ReaderMonitor::run() {
     // Every way out of a session but stop() means pcscd went away: say so even when the path
     // that noticed it (an invalid context after a timeout, a failed identity query) did not.
     if (!stopping() && service_state() == ServiceState::running) {
-      set_service(ServiceState::no_service, Error{Errc::pcsc_no_service, "lost the connection to pcscd"});
+      set_service(ServiceState::no_service,
+                  Error{Errc::pcsc_no_service, "lost the connection to pcscd"});
     }
     {
       const std::lock_guard lock(mutex_);
@@ -195,6 +219,8 @@ void ReaderMonitor::run_session(const std::shared_ptr<Context>& context) {
   std::vector<SCARD_READERSTATE> states;
   std::vector<std::string> names;
   DWORD pnp_state = 0;
+  // After a change in the reader list, until then: short waits, each followed by a relist.
+  std::chrono::steady_clock::time_point settle_until{};
   while (!stopping()) {
     names.clear();
     states.clear();
@@ -207,18 +233,30 @@ void ReaderMonitor::run_session(const std::shared_ptr<Context>& context) {
         states.push_back(s);
       }
     }
+    if (take_rescan()) {
+      settle_until = std::chrono::steady_clock::now() + options_.settle_window;
+      if (!sync_readers(context, true)) return;
+      continue;
+    }
     for (std::size_t i = 0; i < names.size(); ++i) states[i].szReader = names[i].c_str();
     SCARD_READERSTATE pnp{};
     pnp.szReader = kPnpReader;
     pnp.dwCurrentState = pnp_state;
     states.push_back(pnp);
 
-    const auto timeout = static_cast<DWORD>(options_.idle_wakeup.count());
+    const bool settling = std::chrono::steady_clock::now() < settle_until;
+    const auto timeout = static_cast<DWORD>(
+        (settling ? std::min(options_.settle_poll, options_.idle_wakeup) : options_.idle_wakeup)
+            .count());
     const LONG rv = options_.api->get_status_change(context->handle(), timeout, states.data(),
                                                     static_cast<DWORD>(states.size()));
     if (stopping()) return;
     if (rv == SCARD_E_TIMEOUT || rv == SCARD_E_CANCELLED) {
       if (options_.api->is_valid_context(context->handle()) != SCARD_S_SUCCESS) return;
+      // pcsc-lite 1.9.9 lists a hot-plugged reader before its driver is up and signals no one
+      // once it is: a reader replugged under its old name can go unseen until the next change.
+      // So for a while after any change in the list, look again on each short timeout.
+      if (settling && !sync_readers(context, true)) return;
       continue;
     }
     if (context_is_lost(rv) || rv == SCARD_E_SERVICE_STOPPED) {
@@ -227,7 +265,8 @@ void ReaderMonitor::run_session(const std::shared_ptr<Context>& context) {
       return;
     }
     if (rv == SCARD_E_UNKNOWN_READER) {  // a reader vanished between listing and waiting
-      if (!sync_readers(context)) return;
+      settle_until = std::chrono::steady_clock::now() + options_.settle_window;
+      if (!sync_readers(context, true)) return;
       continue;
     }
     if (rv != SCARD_S_SUCCESS) {
@@ -238,29 +277,46 @@ void ReaderMonitor::run_session(const std::shared_ptr<Context>& context) {
     }
 
     bool relist = false;
+    std::vector<std::string> vanished;
     for (std::size_t i = 0; i < names.size(); ++i) {
       const DWORD event = states[i].dwEventState;
-      if ((event & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE)) != 0) relist = true;
+      // UNKNOWN: the reader we asked about is gone, even if one of the same name is back by now.
+      if ((event & SCARD_STATE_UNKNOWN) != 0) {
+        vanished.push_back(names[i]);
+        continue;
+      }
+      if ((event & SCARD_STATE_IGNORE) != 0) relist = true;
       std::unique_lock lock(mutex_);
       auto it = readers_.find(names[i]);
       if (it == readers_.end()) continue;
       // Feed the event state back, or the next call returns at once (the PnP busy-loop pitfall).
       it->second.current_state = event & ~SCARD_STATE_CHANGED;
       lock.unlock();
-      if ((event & SCARD_STATE_CHANGED) != 0) update_reader(it->second, states[i]);
+      if ((event & SCARD_STATE_CHANGED) != 0 && !update_reader(it->second, states[i])) {
+        vanished.push_back(names[i]);
+      }
+    }
+    if (!vanished.empty()) {
+      forget_readers(vanished);
+      relist = true;
     }
     const DWORD pnp_event = states.back().dwEventState;
-    if ((pnp_event & SCARD_STATE_CHANGED) != 0) relist = true;
     pnp_state = pnp_event & ~SCARD_STATE_CHANGED;
-    if (relist && !sync_readers(context)) return;
+    if ((pnp_event & SCARD_STATE_CHANGED) != 0) relist = true;
+    // Any change in the reader list: the readers that kept their names are asked again too.
+    if (relist) {
+      settle_until = std::chrono::steady_clock::now() + options_.settle_window;
+      if (!sync_readers(context, true)) return;
+    }
   }
 }
 
 // Re-reads the reader list and reports the difference. False when the context is lost.
-bool ReaderMonitor::sync_readers(const std::shared_ptr<Context>& context) {
+bool ReaderMonitor::sync_readers(const std::shared_ptr<Context>& context, bool recheck_known) {
   auto listed = context->list_readers();
   if (!listed) {
-    if (listed.error().code == Errc::pcsc_no_service || listed.error().code == Errc::pcsc_service_mismatch) {
+    if (listed.error().code == Errc::pcsc_no_service ||
+        listed.error().code == Errc::pcsc_service_mismatch) {
       set_service(state_for(listed.error()), listed.error());
       return false;
     }
@@ -285,6 +341,7 @@ bool ReaderMonitor::sync_readers(const std::shared_ptr<Context>& context) {
     if (info.card_present && !info.ignored) emit(MonitorEvent::Kind::card_removed, info);
     if (!info.ignored) emit(MonitorEvent::Kind::reader_removed, info);
   }
+  if (recheck_known && !recheck_known_readers(context)) return false;
 
   for (const auto& name : names) {
     {
@@ -304,7 +361,8 @@ bool ReaderMonitor::sync_readers(const std::shared_ptr<Context>& context) {
     t.info.identity = std::move(identity).value();
     t.info.ignored = options_.ignore && options_.ignore(t.info.identity);
     if (t.info.ignored) {
-      log::warning("pcsc", "ignoring reader \"{}\" (not a USB reader; allowed only in test mode)", name);
+      log::warning("pcsc", "ignoring reader \"{}\" (not a USB reader; allowed only in test mode)",
+                   name);
     }
     const ReaderInfo info = t.info;
     {
@@ -316,16 +374,41 @@ bool ReaderMonitor::sync_readers(const std::shared_ptr<Context>& context) {
   return true;
 }
 
-void ReaderMonitor::update_reader(Tracked& reader, const SCARD_READERSTATE& state) {
+// Each known reader asked again; one that is another device now is reported removed, and then
+// added below like any new reader (a fresh state, its card news from the start).
+bool ReaderMonitor::recheck_known_readers(const std::shared_ptr<Context>& context) {
+  std::vector<std::pair<std::string, ReaderIdentity>> known;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [name, t] : readers_) known.emplace_back(name, t.info.identity);
+  }
+  for (const auto& [name, before] : known) {
+    auto now = query_reader_identity(context, name);
+    if (!now) {
+      if (now.error().code == Errc::pcsc_no_service) return false;
+      continue;  // gone already: the next relist reports it
+    }
+    if (!replaced(before, *now)) continue;
+    log::info("pcsc", "reader \"{}\" was replugged (now {})", name, now->stable_key());
+    forget_readers({name});
+  }
+  return true;
+}
+
+bool ReaderMonitor::update_reader(Tracked& reader, const SCARD_READERSTATE& state) {
   ReaderInfo before;
   ReaderInfo after;
   {
     const std::lock_guard lock(mutex_);
     before = reader.info;
-    apply_reader_state(reader.info, state);
-    after = reader.info;
+    after = before;
+    apply_reader_state(after, state);
+    // The counter only grows on one reader (it wraps after 65535 changes): smaller, and this is
+    // another reader pcscd added under the same name, starting from zero.
+    if (after.card_events < before.card_events && before.card_events < 0xFFF0) return false;
+    reader.info = after;
   }
-  if (after.ignored) return;
+  if (after.ignored) return true;
   const bool present = after.card_present;
   const std::uint32_t events = after.card_events;
 
@@ -337,6 +420,25 @@ void ReaderMonitor::update_reader(Tracked& reader, const SCARD_READERSTATE& stat
   }
   if (present && (!before.card_present || missed_cycle)) {
     emit(MonitorEvent::Kind::card_inserted, after);
+  }
+  return true;
+}
+
+void ReaderMonitor::forget_readers(const std::vector<std::string>& names) {
+  std::vector<ReaderInfo> gone;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& name : names) {
+      if (auto it = readers_.find(name); it != readers_.end()) {
+        gone.push_back(it->second.info);
+        readers_.erase(it);
+      }
+    }
+  }
+  for (const auto& info : gone) {
+    if (info.ignored) continue;
+    if (info.card_present) emit(MonitorEvent::Kind::card_removed, info);
+    emit(MonitorEvent::Kind::reader_removed, info);
   }
 }
 

@@ -120,8 +120,12 @@ void Devices::on_face_event(const driver::ReaderEvent& e) {
   if (const auto* c = std::get_if<driver::Connected>(&e.news)) {
     log::info("onshid", "face reader {} connected ({} {}, firmware {})", e.serial, c->info.vendor,
               c->info.model, c->info.firmware);
+    // Its card slot came (back) with it: pcscd may have kept quiet about a quick replug, and
+    // the pairing needs the slot's new USB address.
+    if (monitor_) monitor_->rescan();
   } else if (const auto* d = std::get_if<driver::Disconnected>(&e.news)) {
     log::warning("onshid", "face reader {} disconnected: {}", e.serial, d->reason);
+    if (monitor_) monitor_->rescan();
   } else if (const auto* t = std::get_if<driver::LinkTrouble>(&e.news)) {
     log::warning("onshid", "face reader {}: {}", e.serial, t->what);
   }
